@@ -1,0 +1,46 @@
+# The two commands a fresh machine needs: `make demo` and `make test`.
+# Both create the locked environment first (uv is installed with pip when missing).
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "$$HOME/.local/bin/uv")
+export UV_COMPILE_BYTECODE := 1
+PLAN ?= examples/lesson.toml
+MOVIE ?= out/demo-movie
+
+.PHONY: env demo test lint typecheck pytest bench bench-smoke nox redis clean
+
+env: .venv/.synced
+
+.venv/.synced: uv.lock pyproject.toml $(wildcard packages/*/pyproject.toml)
+	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	$(UV) sync --all-packages --frozen --compile-bytecode
+	@touch $@
+
+demo: env
+	$(UV) run --frozen tutopanda-providers run $(PLAN) --movie $(MOVIE)
+
+redis:
+	@bash scripts/ensure-redis.sh
+
+lint: env
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: env
+	$(UV) run --frozen mypy packages/*/src
+
+pytest: env redis
+	$(UV) run --frozen pytest -q
+
+test: lint typecheck pytest
+
+nox: env
+	$(UV) run --frozen nox
+
+bench: env redis
+	$(UV) run --frozen python benchmarks/run_all.py
+
+bench-smoke: env redis
+	$(UV) run --frozen python benchmarks/run_all.py --smoke
+
+clean:
+	rm -rf .venv .nox out .tutopanda

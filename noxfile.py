@@ -1,0 +1,58 @@
+"""Per-plugin test matrix: each plugin alone with core (and the testing kit), then all together.
+
+Run with ``make nox`` (or ``uv run nox``). Environments are built with uv.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_existing_virtualenvs = True
+
+CORE = "packages/tutopanda-providers-core"
+TESTING = "packages/tutopanda-providers-testing"
+PLUGINS = {
+    "mock": "packages/tutopanda-provider-mock",
+    "openai": "packages/tutopanda-provider-openai",
+    "replicate": "packages/tutopanda-provider-replicate",
+}
+TEST_DEPS = ["pytest>=8.3", "pytest-asyncio>=0.24", "pytest-timeout>=2.3", "hypothesis>=6.100"]
+
+
+def _install(session: nox.Session, *paths: str) -> None:
+    # One -e per path: `-e a b` would make only the first editable (see lessons.md).
+    args: list[str] = []
+    for path in paths:
+        args += ["-e", path]
+    session.install(*args, *TEST_DEPS)
+
+
+@nox.session(name="core")
+def core(session: nox.Session) -> None:
+    """Core alone (with the testing kit): no plugin installed at all."""
+    _install(session, CORE, TESTING)
+    session.run("pytest", "-q", f"{CORE}/tests", f"{TESTING}/tests", *session.posargs)
+
+
+@nox.session(name="plugin")
+@nox.parametrize("plugin", list(PLUGINS))
+def plugin(session: nox.Session, plugin: str) -> None:
+    """One plugin with only core and the testing kit installed."""
+    _install(session, CORE, TESTING, PLUGINS[plugin])
+    session.run(
+        "python",
+        "-c",
+        "from importlib.metadata import entry_points as e; "
+        f"names = {{x.name for x in e(group='tutopanda.providers')}}; "
+        f"assert names == {{'{plugin}'}}, names; print('entry points:', names)",
+    )
+    session.run("pytest", "-q", f"{PLUGINS[plugin]}/tests", *session.posargs)
+
+
+@nox.session(name="all-plugins")
+def all_plugins(session: nox.Session) -> None:
+    """Every package installed together: the cross-package tests."""
+    _install(session, CORE, TESTING, *PLUGINS.values())
+    session.install("redis>=5", "opentelemetry-sdk>=1.27", "psutil>=6")
+    session.run("pytest", "-q", "tests", *session.posargs)

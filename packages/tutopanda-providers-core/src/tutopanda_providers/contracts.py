@@ -1,0 +1,320 @@
+"""The contracts every handler, plugin and runner shares.
+
+Pydantic models for what crosses a boundary as data (descriptors, artefacts, costs, results) and
+protocols for what is behaviour (handlers). Nothing here imports a vendor SDK.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from tutopanda_providers.cards import ModelCard
+    from tutopanda_providers.secrets import SecretResolver
+    from tutopanda_providers.storage import BlobStore
+    from tutopanda_providers.telemetry import EventEmitter, TelemetrySink
+
+
+class ProducerKind(str, Enum):
+    """What a producer makes."""
+
+    SCRIPT = "script"
+    PROMPT = "prompt"
+    AUDIO = "audio"
+    IMAGE = "image"
+    VIDEO = "video"
+    MUSIC = "music"
+
+
+Environment = Literal["local", "cloud"]
+Mode = Literal["live", "mock"]
+ENVIRONMENTS: tuple[Environment, ...] = ("local", "cloud")
+MODES: tuple[Mode, ...] = ("live", "mock")
+
+
+class Descriptor(BaseModel):
+    """Which model to use: ``(provider, model, environment)``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: str
+    model: str
+    environment: Environment = "local"
+
+    @classmethod
+    def parse(cls, text: str, environment: Environment = "local") -> Descriptor:
+        """Parse ``provider/model`` (the model may itself contain ``/``): ``replicate/google/imagen-4``."""
+        provider, sep, model = text.strip().partition("/")
+        if not sep or not provider or not model:
+            raise ValueError(
+                f"{text!r} is not a model reference; write it as provider/model, "
+                "for example replicate/google/imagen-4 or openai/gpt-5"
+            )
+        return cls(provider=provider, model=model, environment=environment)
+
+    def __str__(self) -> str:
+        return f"{self.provider}/{self.model}"
+
+
+class JobInfo(BaseModel):
+    """Who is asking: the runner's job id, the producer it runs for and the attempt number."""
+
+    id: str
+    producer: str
+    kind: ProducerKind
+    attempt: int = 1
+    movie_id: str | None = None
+
+
+class MediaFacts(BaseModel):
+    """Facts about a media file, read from the file itself."""
+
+    duration_seconds: float | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    codec: str | None = None
+    has_audio: bool | None = None
+
+
+class BlobRef(BaseModel):
+    """A blob in storage, addressed by its content."""
+
+    uri: str
+    sha256: str
+    size: int
+    mime: str
+
+
+class Artefact(BaseModel):
+    """One thing a producer made: a stored blob, or inline text or JSON."""
+
+    name: str = "output"
+    kind: ProducerKind
+    mime: str
+    blob: BlobRef | None = None
+    text: str | None = None
+    data: Any = None
+    facts: MediaFacts = Field(default_factory=MediaFacts)
+
+
+class CostItem(BaseModel):
+    """One priced line of a cost: a quantity of a unit at a price."""
+
+    name: str
+    unit: str
+    quantity: float
+    usd_per_unit: float
+
+    @property
+    def amount_usd(self) -> float:
+        """The line's total in US dollars."""
+        return self.quantity * self.usd_per_unit
+
+
+class Cost(BaseModel):
+    """What a call cost (or would cost): a number with its unit and price source, or unknown.
+
+    ``status`` is ``known`` for a computed cost, ``estimated`` for a pre-call estimate,
+    ``unknown`` when it cannot be told (then ``amount_usd`` is ``None`` and ``reason`` says
+    why). A mocked call has ``amount_usd == 0`` and carries ``estimated_live`` beside it.
+    """
+
+    status: Literal["known", "estimated", "unknown"]
+    amount_usd: float | None = None
+    unit: str | None = None
+    quantity: float | None = None
+    source: str | None = None
+    reason: str | None = None
+    items: list[CostItem] = Field(default_factory=list)
+    estimated_live: Cost | None = None
+
+    @classmethod
+    def unknown(cls, reason: str) -> Cost:
+        """A cost that cannot be told, with the reason."""
+        return cls(status="unknown", reason=reason)
+
+    @classmethod
+    def from_items(
+        cls,
+        items: list[CostItem],
+        *,
+        source: str,
+        status: Literal["known", "estimated"] = "known",
+    ) -> Cost:
+        """Sum priced lines into one cost."""
+        amount = sum(item.amount_usd for item in items)
+        unit = items[0].unit if len(items) == 1 else "mixed"
+        quantity = items[0].quantity if len(items) == 1 else None
+        return cls(
+            status=status,
+            amount_usd=round(amount, 8),
+            unit=unit,
+            quantity=quantity,
+            source=source,
+            items=items,
+        )
+
+    @classmethod
+    def mocked(cls, estimated_live: Cost) -> Cost:
+        """The zero cost of a mocked call, with what the live call would have cost."""
+        return cls(
+            status="known",
+            amount_usd=0.0,
+            unit="mock",
+            quantity=1,
+            source="mock",
+            estimated_live=estimated_live,
+        )
+
+
+class ProviderMetadata(BaseModel):
+    """What the provider told us: ids, model version, attempts, latency and cost."""
+
+    provider: str
+    model: str
+    environment: Environment = "local"
+    model_version: str | None = None
+    response_ids: list[str] = Field(default_factory=list)
+    prediction_id: str | None = None
+    attempts: int = 1
+    latency_ms: float | None = None
+    cost: Cost = Field(default_factory=lambda: Cost.unknown("the handler did not report a cost"))
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class ResultMeta(BaseModel):
+    """Where the result came from and what acted on it on the way back."""
+
+    mocked: bool = False
+    cached: bool = False
+    fell_back: bool = False
+    tried: list[str] = Field(default_factory=list)
+    middleware: list[str] = Field(default_factory=list)
+    handler_version: str | None = None
+
+
+class ProducerResult(BaseModel):
+    """What a handler returns: artefacts, provider metadata and where it came from."""
+
+    artefacts: list[Artefact]
+    provider: ProviderMetadata
+    meta: ResultMeta = Field(default_factory=ResultMeta)
+
+    def event_payload(self, job: JobInfo) -> dict[str, Any]:
+        """The payload the runner appends to its event log for this result."""
+        return {
+            "type": "artefact.produced",
+            "job": job.model_dump(mode="json"),
+            "artefacts": [a.model_dump(mode="json", exclude_none=True) for a in self.artefacts],
+            "provider": self.provider.model_dump(mode="json", exclude_none=True),
+            "meta": self.meta.model_dump(mode="json"),
+        }
+
+
+@dataclass
+class ProviderRequest:
+    """Everything a handler needs for one invoke.
+
+    Attributes:
+        job: the runner's job metadata.
+        descriptor: the model this request is for.
+        inputs: the model's own input fields, validated against its card before ``invoke``.
+        upstream: artefacts of upstream jobs, by name.
+        storage: where to write blobs.
+        telemetry: emits events tagged with this job.
+        deadline: ``time.monotonic()`` value after which the job is abandoned, or ``None``.
+        resume: facts from an earlier run of the same job (e.g. ``prediction_id``) so a handler
+            can pick up a remote job instead of paying for a new one.
+    """
+
+    job: JobInfo
+    descriptor: Descriptor
+    inputs: Mapping[str, Any]
+    storage: BlobStore
+    telemetry: EventEmitter
+    upstream: Mapping[str, Artefact] = field(default_factory=dict)
+    deadline: float | None = None
+    resume: Mapping[str, Any] = field(default_factory=dict)
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline, or ``None`` when there is none."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+
+@dataclass
+class WarmStartContext:
+    """Handed to ``warm_start``: a time budget and somewhere to report to."""
+
+    telemetry: EventEmitter
+    timeout: float
+
+
+@dataclass
+class HandlerContext:
+    """Handed to a factory when the registry creates a handler.
+
+    Attributes:
+        descriptor: the model being served.
+        mode: ``live`` or ``mock``.
+        card: the model's card (for a wildcard implementation, the card of the model it serves).
+        secrets: the registry's secret resolver.
+        telemetry: the registry's telemetry sink.
+        options: per-provider options from the caller (base URLs, timeouts, organisation).
+    """
+
+    descriptor: Descriptor
+    mode: Mode
+    card: ModelCard
+    secrets: SecretResolver
+    telemetry: TelemetrySink
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class ProducerHandler(Protocol):
+    """A live or mock implementation of one model.
+
+    ``warm_start(context)`` is optional: when a handler defines it the registry calls it from
+    :meth:`ProviderRegistry.warm_start` to check readiness (a missing key fails there).
+    """
+
+    provider: str
+    model: str
+    environment: Environment
+    mode: Mode
+
+    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+        """Run the job and return its result, or raise a :class:`ProviderError`."""
+        ...
+
+
+__all__ = [
+    "ENVIRONMENTS",
+    "MODES",
+    "Artefact",
+    "BlobRef",
+    "Cost",
+    "CostItem",
+    "Descriptor",
+    "Environment",
+    "HandlerContext",
+    "JobInfo",
+    "MediaFacts",
+    "Mode",
+    "ProducerHandler",
+    "ProducerKind",
+    "ProducerResult",
+    "ProviderMetadata",
+    "ProviderRequest",
+    "ResultMeta",
+    "WarmStartContext",
+]

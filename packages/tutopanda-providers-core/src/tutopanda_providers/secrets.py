@@ -1,0 +1,180 @@
+"""Secrets: a masked type, pluggable resolvers, and a scrubber for anything we emit.
+
+A :class:`Secret` never shows its value in ``str``/``repr``/pickles of events; the only way to
+read it is :meth:`Secret.reveal`, called where the value is handed to a vendor SDK. Every secret
+that is resolved is remembered (in this process) so :func:`scrub` can blank it out of messages,
+events and log lines, whatever path it took to get there.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+MASK = "***"
+
+_known_lock = threading.Lock()
+_known_values: set[str] = set()
+
+
+def remember_secret(value: str) -> None:
+    """Add ``value`` to the set :func:`scrub` blanks out. Short values are ignored (too many
+    false hits, and a 3-character key is no key)."""
+    if len(value) >= 6:
+        with _known_lock:
+            _known_values.add(value)
+
+
+def scrub(text: str) -> str:
+    """Return ``text`` with every known secret value replaced by ``***``."""
+    if not _known_values or not text:
+        return text
+    for value in tuple(_known_values):
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+class Secret:
+    """A secret value that masks itself everywhere but :meth:`reveal`.
+
+    Args:
+        name: the name it was resolved under, e.g. ``REPLICATE_API_TOKEN`` (safe to show).
+        value: the secret itself.
+    """
+
+    __slots__ = ("_value", "name")
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name = name
+        self._value = value
+        remember_secret(value)
+
+    def reveal(self) -> str:
+        """The real value; call only where it is handed to the provider's client."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({self.name!r}, '{MASK}')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash((Secret, self.name))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("a Secret cannot be pickled")
+
+
+@runtime_checkable
+class SecretResolver(Protocol):
+    """Finds a secret by name. Return ``None`` when this resolver does not have it."""
+
+    def resolve(self, name: str) -> Secret | None:
+        """Return the secret called ``name``, or ``None`` to let the next resolver try."""
+        ...
+
+
+class EnvSecretResolver:
+    """Reads secrets from environment variables, then from an optional ``.env`` file.
+
+    Args:
+        environ: the mapping to read (``os.environ`` by default).
+        dotenv: a ``.env`` file to read when the variable is not set; missing files are fine.
+    """
+
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, dotenv: str | Path | None = None
+    ) -> None:
+        self._environ = environ if environ is not None else os.environ
+        self._dotenv = Path(dotenv) if dotenv is not None else None
+        self._dotenv_values: dict[str, str] | None = None
+
+    def resolve(self, name: str) -> Secret | None:
+        """Return ``name`` from the environment or the ``.env`` file, or ``None``."""
+        value = self._environ.get(name)
+        if not value and self._dotenv is not None:
+            value = self._read_dotenv().get(name)
+        return Secret(name, value) if value else None
+
+    def _read_dotenv(self) -> dict[str, str]:
+        if self._dotenv_values is None:
+            self._dotenv_values = parse_dotenv(self._dotenv) if self._dotenv else {}
+        return self._dotenv_values
+
+    def __repr__(self) -> str:
+        return f"EnvSecretResolver(dotenv={str(self._dotenv) if self._dotenv else None!r})"
+
+
+class MappingSecretResolver:
+    """Serves secrets from a mapping; handy for tests and for secrets fetched by the caller."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = dict(values)
+        for value in self._values.values():
+            remember_secret(value)
+
+    def resolve(self, name: str) -> Secret | None:
+        """Return ``name`` from the mapping, or ``None``."""
+        value = self._values.get(name)
+        return Secret(name, value) if value else None
+
+    def __repr__(self) -> str:
+        return f"MappingSecretResolver(names={sorted(self._values)!r})"
+
+
+class ChainSecretResolver:
+    """Asks each resolver in turn; the first that has the secret wins."""
+
+    def __init__(self, resolvers: Iterable[SecretResolver]) -> None:
+        self.resolvers = list(resolvers)
+
+    def resolve(self, name: str) -> Secret | None:
+        """Return the first resolver's answer that is not ``None``."""
+        for resolver in self.resolvers:
+            secret = resolver.resolve(name)
+            if secret is not None:
+                return secret
+        return None
+
+    def __repr__(self) -> str:
+        return f"ChainSecretResolver({self.resolvers!r})"
+
+
+def parse_dotenv(path: Path) -> dict[str, str]:
+    """Parse ``KEY=value`` lines of a ``.env`` file (comments, ``export`` and quotes allowed)."""
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return values
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+        remember_secret(value)
+    return values
+
+
+__all__ = [
+    "MASK",
+    "ChainSecretResolver",
+    "EnvSecretResolver",
+    "MappingSecretResolver",
+    "Secret",
+    "SecretResolver",
+    "parse_dotenv",
+    "remember_secret",
+    "scrub",
+]
