@@ -164,9 +164,7 @@ class ModelCard:
         """
         adapted = self.adapt_inputs(inputs)
         extra = (
-            []
-            if self.passthrough
-            else sorted(set(adapted) - set(self.input_model.model_fields))
+            [] if self.passthrough else sorted(set(adapted) - set(self.input_model.model_fields))
         )
         errors: list[dict[str, Any]] = []
         for name in extra:

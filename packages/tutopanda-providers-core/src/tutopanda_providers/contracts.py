@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from tutopanda_providers.telemetry import EventEmitter, TelemetrySink
 
 
-class ProducerKind(str, Enum):
+class ProducerKind(StrEnum):
     """What a producer makes."""
 
     SCRIPT = "script"

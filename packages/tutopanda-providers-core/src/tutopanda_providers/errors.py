@@ -8,11 +8,11 @@ raise the right kind by name. Messages are scrubbed of known secrets before they
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any, ClassVar
 
 
-class ErrorKind(str, Enum):
+class ErrorKind(StrEnum):
     """What went wrong, independent of the provider that reported it."""
 
     RATE_LIMITED = "rate_limited"

@@ -149,7 +149,12 @@ class ValidationMiddleware:
         return await call_next(context)
 
 
-def default_middleware() -> list[Middleware]:
+@dataclass
+class PipelineOptions:
+    """Settings of the built-in middleware (retries, rate limits, cache, fallbacks, budget)."""
+
+
+def default_middleware(options: PipelineOptions | None = None) -> list[Middleware]:
     """The built-in chain a registry uses unless told otherwise."""
     return [LifecycleMiddleware(), ValidationMiddleware()]
 
@@ -159,6 +164,7 @@ __all__ = [
     "LifecycleMiddleware",
     "Middleware",
     "Next",
+    "PipelineOptions",
     "ValidationMiddleware",
     "compose",
     "default_middleware",

@@ -75,9 +75,7 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
-def _register(
-    pm: pluggy.PluginManager, plugin: object, report: PluginReport
-) -> None:
+def _register(pm: pluggy.PluginManager, plugin: object, report: PluginReport) -> None:
     declared = getattr(plugin, "TUTOPANDA_HOOK_CONTRACT", None)
     report.contract = declared if isinstance(declared, int) else None
     if report.contract is not None and report.contract != HOOK_CONTRACT_VERSION:
@@ -90,7 +88,7 @@ def _register(
         return
     try:
         pm.register(plugin, name=report.name)
-    except Exception as exc:  # noqa: BLE001 - pluggy raises ValueError or PluginValidationError
+    except Exception as exc:
         report.status = "failed"
         report.error = f"{type(exc).__name__}: {exc}"
         return
@@ -159,10 +157,16 @@ def load_plugins(
                 continue
             try:
                 plugin = ep.load()
-            except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the rest
+            except Exception as exc:
                 report.status = "failed"
                 report.error = _one_line(exc)
-                log.warning("plugin %s (%s %s) failed to load: %s", ep.name, dist_name, version, report.error)
+                log.warning(
+                    "plugin %s (%s %s) failed to load: %s",
+                    ep.name,
+                    dist_name,
+                    version,
+                    report.error,
+                )
                 log.debug("%s", traceback.format_exc())
                 continue
             _register(pm, plugin, report)
@@ -188,7 +192,7 @@ def call_each(
     for impl in sorted(caller.get_hookimpls(), key=lambda i: i.plugin_name):
         try:
             impl.function(register=make_register(impl.plugin_name))
-        except Exception as exc:  # noqa: BLE001 - isolate the failing plugin
+        except Exception as exc:
             report = reports.setdefault(impl.plugin_name, PluginReport(name=impl.plugin_name))
             report.status = "failed"
             report.error = f"{hook_name} raised {_one_line(exc)}"

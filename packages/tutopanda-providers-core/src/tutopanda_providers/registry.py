@@ -43,7 +43,14 @@ from tutopanda_providers.contracts import (
     WarmStartContext,
 )
 from tutopanda_providers.errors import ConfigurationError, ProviderError, UnknownModelError
-from tutopanda_providers.pipeline import InvokeContext, Middleware, Next, compose, default_middleware
+from tutopanda_providers.pipeline import (
+    InvokeContext,
+    Middleware,
+    Next,
+    PipelineOptions,
+    compose,
+    default_middleware,
+)
 from tutopanda_providers.plugins import PluginReport
 from tutopanda_providers.secrets import ChainSecretResolver, EnvSecretResolver, SecretResolver
 from tutopanda_providers.storage import BlobStore
@@ -167,7 +174,8 @@ class RegistryOptions:
         secrets: the caller's resolver, asked first; then plugins' resolvers, then the env.
         storage: where handlers write blobs.
         provider_options: per-provider options handed to factories (``base_url``, ``timeout``).
-        middleware: the built-in chain (``None``: :func:`default_middleware`).
+        middleware: the built-in chain (``None``: :func:`default_middleware` of ``pipeline``).
+        pipeline: settings of the built-in middleware (retries, rate limits, cache, budget).
         plugins: ``(name, plugin)`` pairs registered directly.
         entry_points: also load installed plugins.
         allow_plugins / disable_plugins: override the environment's allow/deny lists.
@@ -185,6 +193,7 @@ class RegistryOptions:
     allow_plugins: Iterable[str] | None = None
     disable_plugins: Iterable[str] | None = None
     storage_root: str | Path = ".tutopanda/blobs"
+    pipeline: PipelineOptions | None = None
 
 
 class ResolvedHandler:
@@ -223,7 +232,9 @@ class ResolvedHandler:
 
     async def invoke(self, request: ProviderRequest) -> ProducerResult:
         """Run ``request`` through the pipeline and the handler."""
-        context = InvokeContext(request=request, card=self.card, handler=self.handler, mode=self.mode)
+        context = InvokeContext(
+            request=request, card=self.card, handler=self.handler, mode=self.mode
+        )
         context.state["handler_version"] = self.version
         result = await self._chain(context)
         result.meta.handler_version = result.meta.handler_version or self.version
@@ -278,7 +289,13 @@ class ProviderRegistry:
 
     def modes_for(self, descriptor: Descriptor) -> list[Mode]:
         """The modes some implementation serves ``descriptor`` in."""
-        return sorted({e.implementation.mode for e in self._entries if e.implementation.match.matches(descriptor)})
+        return sorted(
+            {
+                e.implementation.mode
+                for e in self._entries
+                if e.implementation.match.matches(descriptor)
+            }
+        )
 
     def card(self, descriptor: Descriptor | str) -> ModelCard:
         """The card of ``descriptor`` (or of a ``provider/model`` string).
@@ -386,7 +403,8 @@ class ProviderRegistry:
 
     def _select(self, descriptor: Descriptor, mode: Mode) -> _Entry:
         candidates = [
-            e for e in self._entries
+            e
+            for e in self._entries
             if e.implementation.mode == mode and e.implementation.match.matches(descriptor)
         ]
         if not candidates:
@@ -407,7 +425,8 @@ class ProviderRegistry:
     def implementations_for(self, descriptor: Descriptor, mode: Mode) -> list[tuple[str, Match]]:
         """Every (plugin, match) that could serve ``descriptor`` in ``mode``, winner first."""
         found = [
-            e for e in self._entries
+            e
+            for e in self._entries
             if e.implementation.mode == mode and e.implementation.match.matches(descriptor)
         ]
         return [(e.plugin, e.implementation.match) for e in sorted(found, key=_precedence)]
@@ -488,19 +507,23 @@ class ProviderRegistry:
                     return WarmStartReport(descriptor, chosen, "skipped")
                 remaining = max(0.0, deadline - time.monotonic())
                 context = WarmStartContext(
-                    telemetry=EventEmitter(self.telemetry, {"provider": descriptor.provider, "model": descriptor.model}),
+                    telemetry=EventEmitter(
+                        self.telemetry, {"provider": descriptor.provider, "model": descriptor.model}
+                    ),
                     timeout=remaining,
                 )
                 await asyncio.wait_for(resolved.warm_start(context), timeout=remaining)
                 report = WarmStartReport(descriptor, chosen, "ready")
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 report = WarmStartReport(
                     descriptor, chosen, "failed", f"warm start did not finish within {timeout:g}s"
                 )
             except ProviderError as exc:
                 report = WarmStartReport(descriptor, chosen, "failed", exc.message)
-            except Exception as exc:  # noqa: BLE001 - report, never crash the caller
-                report = WarmStartReport(descriptor, chosen, "failed", f"{type(exc).__name__}: {exc}")
+            except Exception as exc:
+                report = WarmStartReport(
+                    descriptor, chosen, "failed", f"{type(exc).__name__}: {exc}"
+                )
             report.duration_ms = (time.perf_counter() - started) * 1000
             EventEmitter(self.telemetry).emit(WARM_START, **report.to_dict())
             return report
@@ -528,7 +551,9 @@ def _check_ties(entries: list[_Entry]) -> list[str]:
     return warnings
 
 
-def create_provider_registry(options: RegistryOptions | None = None, **overrides: Any) -> ProviderRegistry:
+def create_provider_registry(
+    options: RegistryOptions | None = None, **overrides: Any
+) -> ProviderRegistry:
     """Build a registry: load plugins, collect cards and implementations, assemble middleware.
 
     Args:
@@ -562,7 +587,9 @@ def create_provider_registry(options: RegistryOptions | None = None, **overrides
     def register_implementation(plugin: str) -> Callable[[Implementation], None]:
         def register(implementation: Implementation) -> None:
             if not isinstance(implementation, Implementation):
-                raise TypeError(f"register() takes an Implementation, got {type(implementation).__name__}")
+                raise TypeError(
+                    f"register() takes an Implementation, got {type(implementation).__name__}"
+                )
             pending.setdefault(plugin, []).append(implementation)
 
         return register
@@ -602,7 +629,9 @@ def create_provider_registry(options: RegistryOptions | None = None, **overrides
         log.warning("%s", message)
 
     middleware: list[Middleware] = list(
-        options.middleware if options.middleware is not None else default_middleware()
+        options.middleware
+        if options.middleware is not None
+        else default_middleware(options.pipeline or PipelineOptions())
     )
 
     def register_middleware(plugin: str) -> Callable[[Middleware], None]:

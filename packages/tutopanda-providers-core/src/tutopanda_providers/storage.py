@@ -61,7 +61,9 @@ class BlobWriter:
         self._hash.update(data)
         self.size += len(data)
 
-    def commit(self, *, expected_size: int | None = None, expected_sha256: str | None = None) -> BlobRef:
+    def commit(
+        self, *, expected_size: int | None = None, expected_sha256: str | None = None
+    ) -> BlobRef:
         """Verify and publish the blob; return its reference.
 
         Raises:

@@ -95,7 +95,7 @@ class FanOutSink:
         for sink in self.sinks:
             try:
                 sink.emit(event)
-            except Exception:  # noqa: BLE001 - telemetry must never break a job
+            except Exception:
                 logging.getLogger(__name__).exception("telemetry sink %r failed", sink)
 
 
