@@ -18,29 +18,49 @@ from tutopanda_providers.contracts import Cost, CostItem, ProducerKind
 from tutopanda_providers.errors import InvalidInputError
 
 
-class PriceRate(BaseModel):
-    """One price: US dollars per unit, or ``None`` when the price is not known."""
+class InputModel(BaseModel):
+    """Base class for a card's input schema.
 
-    model_config = ConfigDict(frozen=True)
+    Its pydantic schema is built on first use, not when the class is defined: a plugin that
+    declares dozens of input models stays cheap to load (building the first schema in a process
+    costs about 50 ms here). Subclass it instead of ``BaseModel`` for ``ModelCard.input_model``.
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+
+# Price, PriceRate and OutputSpec are frozen dataclasses rather than pydantic models: plugins
+# build hundreds of them while loading, and the first pydantic model instantiated in a process
+# pays for building the whole schema machinery. Their constructors take the same keywords.
+@dataclass(frozen=True)
+class PriceRate:
+    """One price: US dollars per unit, or ``None`` when the price is not known."""
 
     name: str
     unit: str
     usd: float | None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The rate as a JSON-able dict."""
+        return {"name": self.name, "unit": self.unit, "usd": self.usd}
 
-class Price(BaseModel):
+
+@dataclass(frozen=True)
+class Price:
     """A model's price list with where it came from.
 
     ``rates`` holds one line per billed quantity (input tokens, output tokens, seconds of
     video, images, web-search calls). ``source`` names where the numbers were read.
     """
 
-    model_config = ConfigDict(frozen=True)
-
     rates: tuple[PriceRate, ...]
     source: str
     confidence: str = "medium"
     notes: str | None = None
+
+    def __post_init__(self) -> None:
+        # Accept a list for convenience; store a tuple so the price stays hashable.
+        object.__setattr__(self, "rates", tuple(self.rates))
 
     @property
     def unit(self) -> str:
@@ -70,15 +90,27 @@ class Price(BaseModel):
             return Cost.unknown(f"nothing to price ({self.source})")
         return Cost.from_items(items, source=self.source, status=status)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The price as a JSON-able dict."""
+        return {
+            "rates": [r.to_dict() for r in self.rates],
+            "source": self.source,
+            "confidence": self.confidence,
+            "notes": self.notes,
+        }
 
-class OutputSpec(BaseModel):
+
+@dataclass(frozen=True)
+class OutputSpec:
     """What the model returns: ``json``, ``text``, ``audio``, ``image`` or ``video``, and its MIME."""
-
-    model_config = ConfigDict(frozen=True)
 
     type: str
     mime: str
     count: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The output spec as a JSON-able dict."""
+        return {"type": self.type, "mime": self.mime, "count": self.count}
 
 
 CostEstimator = Callable[["ModelCard", Mapping[str, Any]], Cost]
@@ -142,6 +174,20 @@ class ModelCard:
     passthrough: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A card is data read by every registry: refuse a malformed one where it is declared,
+        # so the plugin that built it is named in the error (the registry reports it).
+        object.__setattr__(self, "kind", ProducerKind(self.kind))
+        if not self.provider or not self.model:
+            raise ValueError(f"a model card needs a provider and a model, got {self.ref!r}")
+        if not (isinstance(self.input_model, type) and issubclass(self.input_model, BaseModel)):
+            raise TypeError(
+                f"the input_model of {self.ref} must be a pydantic model class, "
+                f"got {self.input_model!r}"
+            )
+        object.__setattr__(self, "capabilities", frozenset(self.capabilities))
+        object.__setattr__(self, "secret_names", tuple(self.secret_names))
+
     @property
     def ref(self) -> str:
         """``provider/model``."""
@@ -200,6 +246,21 @@ class ModelCard:
             result.update({k: v for k, v in adapted.items() if k not in result})
         return result
 
+    def to_dict(self) -> dict[str, Any]:
+        """The card's facts as a JSON-able dict (the input schema by field name, not built)."""
+        return {
+            "provider": self.provider,
+            "model": self.model,
+            "kind": self.kind.value,
+            "inputs": sorted(self.input_model.model_fields),
+            "output": self.output.to_dict(),
+            "price": self.price.to_dict(),
+            "capabilities": sorted(self.capabilities),
+            "secret_names": list(self.secret_names),
+            "description": self.description,
+            "unknowns": list(self.unknowns),
+        }
+
     def estimate_cost(self, inputs: Mapping[str, Any]) -> Cost:
         """Estimate a live call's cost from validated inputs; unknown when it cannot be told."""
         if self.cost_estimator is not None:
@@ -219,6 +280,7 @@ __all__ = [
     "CostEstimator",
     "GenericInputs",
     "InputAdapter",
+    "InputModel",
     "ModelCard",
     "OutputSpec",
     "Price",

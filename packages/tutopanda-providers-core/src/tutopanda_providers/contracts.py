@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from tutopanda_providers.telemetry import EventEmitter, TelemetrySink
 
 
+class _Data(BaseModel):
+    # Schemas are built on first use: building the first one in a process costs about 50 ms,
+    # and creating a registry and listing models needs none of them.
+    model_config = ConfigDict(defer_build=True)
+
+
 class ProducerKind(StrEnum):
     """What a producer makes."""
 
@@ -38,7 +44,7 @@ ENVIRONMENTS: tuple[Environment, ...] = ("local", "cloud")
 MODES: tuple[Mode, ...] = ("live", "mock")
 
 
-class Descriptor(BaseModel):
+class Descriptor(_Data):
     """Which model to use: ``(provider, model, environment)``."""
 
     model_config = ConfigDict(frozen=True)
@@ -62,7 +68,7 @@ class Descriptor(BaseModel):
         return f"{self.provider}/{self.model}"
 
 
-class JobInfo(BaseModel):
+class JobInfo(_Data):
     """Who is asking: the runner's job id, the producer it runs for and the attempt number."""
 
     id: str
@@ -72,7 +78,7 @@ class JobInfo(BaseModel):
     movie_id: str | None = None
 
 
-class MediaFacts(BaseModel):
+class MediaFacts(_Data):
     """Facts about a media file, read from the file itself."""
 
     duration_seconds: float | None = None
@@ -85,7 +91,7 @@ class MediaFacts(BaseModel):
     has_audio: bool | None = None
 
 
-class BlobRef(BaseModel):
+class BlobRef(_Data):
     """A blob in storage, addressed by its content."""
 
     uri: str
@@ -94,7 +100,7 @@ class BlobRef(BaseModel):
     mime: str
 
 
-class Artefact(BaseModel):
+class Artefact(_Data):
     """One thing a producer made: a stored blob, or inline text or JSON."""
 
     name: str = "output"
@@ -106,7 +112,7 @@ class Artefact(BaseModel):
     facts: MediaFacts = Field(default_factory=MediaFacts)
 
 
-class CostItem(BaseModel):
+class CostItem(_Data):
     """One priced line of a cost: a quantity of a unit at a price."""
 
     name: str
@@ -120,7 +126,7 @@ class CostItem(BaseModel):
         return self.quantity * self.usd_per_unit
 
 
-class Cost(BaseModel):
+class Cost(_Data):
     """What a call cost (or would cost): a number with its unit and price source, or unknown.
 
     ``status`` is ``known`` for a computed cost, ``estimated`` for a pre-call estimate,
@@ -176,7 +182,7 @@ class Cost(BaseModel):
         )
 
 
-class ProviderMetadata(BaseModel):
+class ProviderMetadata(_Data):
     """What the provider told us: ids, model version, attempts, latency and cost."""
 
     provider: str
@@ -191,7 +197,7 @@ class ProviderMetadata(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class ResultMeta(BaseModel):
+class ResultMeta(_Data):
     """Where the result came from and what acted on it on the way back."""
 
     mocked: bool = False
@@ -202,7 +208,7 @@ class ResultMeta(BaseModel):
     handler_version: str | None = None
 
 
-class ProducerResult(BaseModel):
+class ProducerResult(_Data):
     """What a handler returns: artefacts, provider metadata and where it came from."""
 
     artefacts: list[Artefact]

@@ -5,8 +5,13 @@ cheap: a plugin module holds cards and factories, and imports its vendor SDK onl
 factory. A plugin that fails to import, declares another hook-contract version, or raises in a
 hook is reported as a :class:`PluginReport` with its name, version and error; the rest go on.
 
+Duplicates are warned about, never settled silently: two distributions shipping an entry point
+of the same name (the first found on ``sys.path`` loads), and one module registered under two
+names (it loads once, under the first name).
+
 Environment variables:
-    ``TUTOPANDA_PLUGINS``: comma-separated allow-list of plugin names (only these load).
+    ``TUTOPANDA_PLUGINS``: comma-separated allow-list of plugin names (only these load; set it
+    empty to load none).
     ``TUTOPANDA_DISABLE_PLUGINS``: comma-separated names that are not loaded.
 """
 
@@ -38,7 +43,8 @@ class PluginReport:
         name: the entry-point name (or the name given when registered directly).
         distribution: the distribution that ships it, when known.
         version: that distribution's version, when known.
-        status: ``loaded``, ``failed`` or ``disabled``.
+        status: ``loaded``, ``failed``, ``disabled`` (by the allow/disable lists) or
+            ``duplicate`` (the same module is already loaded under another name).
         error: why it failed, one line, when it did.
         contract: the hook-contract version it declares (``None`` if it declares none).
         hooks: the hooks it implements.
@@ -49,7 +55,7 @@ class PluginReport:
     name: str
     distribution: str | None = None
     version: str | None = None
-    status: Literal["loaded", "failed", "disabled"] = "loaded"
+    status: Literal["loaded", "failed", "disabled", "duplicate"] = "loaded"
     error: str | None = None
     contract: int | None = None
     hooks: list[str] = field(default_factory=list)
@@ -85,12 +91,37 @@ def _register(pm: pluggy.PluginManager, plugin: object, report: PluginReport) ->
             f"{HOOK_CONTRACT_VERSION}; install a {report.name} release made for "
             f"tutopanda-providers-core with contract {HOOK_CONTRACT_VERSION}"
         )
+        log.warning(
+            "plugin %s (%s %s) was refused: %s",
+            report.name,
+            report.distribution or "registered directly",
+            report.version or "",
+            report.error,
+        )
+        return
+    already = pm.get_name(plugin)
+    if already is not None:
+        # pluggy refuses a second name for one module; say which two names collide instead.
+        report.status = "duplicate"
+        message = (
+            f"plugin {report.name!r} is the same module as plugin {already!r}; it is loaded "
+            f"once, as {already!r}. Remove one of the two entry points."
+        )
+        report.warnings.append(message)
+        log.warning("%s", message)
         return
     try:
         pm.register(plugin, name=report.name)
     except Exception as exc:
         report.status = "failed"
-        report.error = f"{type(exc).__name__}: {exc}"
+        report.error = _one_line(exc)
+        log.warning(
+            "plugin %s (%s %s) was refused: %s",
+            report.name,
+            report.distribution or "registered directly",
+            report.version or "",
+            report.error,
+        )
         return
     report.hooks = sorted(
         impl.name for impl in pm.get_hookcallers(plugin) or [] if impl.name in hookspecs.HOOK_NAMES
@@ -128,7 +159,13 @@ def load_plugins(
         return False
 
     for name, plugin in plugins:
-        report = PluginReport(name=name)
+        version = getattr(plugin, "__version__", None)
+        report = PluginReport(name=name, version=version if isinstance(version, str) else None)
+        if name in reports:
+            message = f"two plugins are named {name!r}; only the first is loaded."
+            reports[name].warnings.append(message)
+            log.warning("%s", message)
+            continue
         reports[name] = report
         if not skip(report):
             _register(pm, plugin, report)
@@ -138,18 +175,20 @@ def load_plugins(
 
         for ep in sorted(find_entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             dist = getattr(ep, "dist", None)
-            dist_name = dist.metadata["Name"] if dist is not None else None
+            dist_name = dist.name if dist is not None else None
             version = dist.version if dist is not None else None
             if ep.name in reports:
                 existing = reports[ep.name]
                 if existing.distribution == dist_name and existing.version == version:
                     continue  # the same distribution seen twice on sys.path
                 message = (
-                    f"two plugins are named {ep.name!r}: {existing.distribution or 'direct'} "
-                    f"and {dist_name}; only the first is loaded. Uninstall one of them."
-                )
+                    f"two plugins are named {ep.name!r}: "
+                    f"{existing.distribution or 'one registered directly'} "
+                    f"{existing.version or ''} and {dist_name} {version}; only the first is "
+                    "loaded. Uninstall one of them."
+                ).replace("  ", " ")
                 existing.warnings.append(message)
-                log.warning(message)
+                log.warning("%s", message)
                 continue
             report = PluginReport(name=ep.name, distribution=dist_name, version=version)
             reports[ep.name] = report
@@ -186,10 +225,14 @@ def call_each(
 ) -> None:
     """Call ``hook_name`` on each plugin separately, so one that raises is reported alone.
 
-    ``make_register(plugin_name)`` returns the ``register`` callback for that plugin.
+    ``make_register(plugin_name)`` returns the ``register`` callback for that plugin. Plugins
+    already reported ``failed`` (by an earlier hook) are not called again.
     """
     caller = getattr(pm.hook, hook_name)
     for impl in sorted(caller.get_hookimpls(), key=lambda i: i.plugin_name):
+        known = reports.get(impl.plugin_name)
+        if known is not None and known.status != "loaded":
+            continue
         try:
             impl.function(register=make_register(impl.plugin_name))
         except Exception as exc:

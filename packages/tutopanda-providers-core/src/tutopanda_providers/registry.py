@@ -7,17 +7,20 @@ model cards and implementations, and resolves descriptors by rule:
    name or kind is listed in ``use_mock`` (forced mock), so one run can mix both.
 2. Among the implementations of that mode whose ``match`` fits the descriptor, the most specific
    wins: per field, an exact value beats an ``fnmatch`` pattern, which beats ``*``; provider
-   counts before model, model before environment.
+   counts before model, model before environment; between two patterns of the same class, the
+   one with more literal characters wins.
 3. Ties between plugins go to the plugin whose name sorts first, and are reported in
    :attr:`ProviderRegistry.warnings` — never settled silently by registration order.
 
 A handler is created once per (descriptor, mode) and cached; the object returned by
 :meth:`ProviderRegistry.resolve` wraps it in the invoke pipeline.
+
+Start-up cost matters (every command builds a registry), so this module imports neither
+:mod:`asyncio` nor the invoke pipeline until a handler is resolved or warmed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import difflib
 import fnmatch
 import logging
@@ -26,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tutopanda_providers import plugins as plugin_loading
 from tutopanda_providers.cards import ModelCard
@@ -42,19 +45,19 @@ from tutopanda_providers.contracts import (
     ProviderRequest,
     WarmStartContext,
 )
-from tutopanda_providers.errors import ConfigurationError, ProviderError, UnknownModelError
-from tutopanda_providers.pipeline import (
-    InvokeContext,
-    Middleware,
-    Next,
-    PipelineOptions,
-    compose,
-    default_middleware,
+from tutopanda_providers.errors import (
+    AuthError,
+    ConfigurationError,
+    ProviderError,
+    UnknownModelError,
 )
 from tutopanda_providers.plugins import PluginReport
 from tutopanda_providers.secrets import ChainSecretResolver, EnvSecretResolver, SecretResolver
 from tutopanda_providers.storage import BlobStore
 from tutopanda_providers.telemetry import WARM_START, EventEmitter, LoggingSink, TelemetrySink
+
+if TYPE_CHECKING:
+    from tutopanda_providers.pipeline import Middleware, Next, PipelineOptions
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +80,16 @@ class Match:
             and _fits(self.environment, descriptor.environment)
         )
 
-    def specificity(self) -> tuple[int, int, int]:
-        """Per field: 2 exact, 1 pattern, 0 ``*``; compared provider, model, environment."""
-        return (_score(self.provider), _score(self.model), _score(self.environment))
+    def specificity(self) -> tuple[int, int, int, int]:
+        """How specific the match is; a larger tuple wins.
+
+        Per field 2 for an exact value, 1 for a pattern, 0 for ``*`` — compared provider, then
+        model, then environment — and last the number of literal (non-wildcard) characters, so
+        ``google/imagen-*`` beats ``google/*``.
+        """
+        fields = (self.provider, self.model, self.environment)
+        literal = sum(len(f) - sum(f.count(c) for c in "*?[]") for f in fields if f != "*")
+        return (_score(self.provider), _score(self.model), _score(self.environment), literal)
 
     def __str__(self) -> str:
         return f"{self.provider}/{self.model}@{self.environment}"
@@ -92,7 +102,11 @@ def _fits(pattern: str, value: str) -> bool:
 def _score(pattern: str) -> int:
     if pattern == "*":
         return 0
-    return 1 if any(c in pattern for c in "*?[") else 2
+    return 1 if _is_pattern(pattern) else 2
+
+
+def _is_pattern(text: str) -> bool:
+    return any(c in text for c in "*?[")
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,20 @@ class Implementation:
     factory: HandlerFactory
     card: ModelCard | None = None
     version: str = "1"
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("live", "mock"):
+            raise ValueError(f"mode must be 'live' or 'mock', got {self.mode!r}")
+        if not callable(self.factory):
+            raise TypeError(f"the factory for {self.match} is not callable: {self.factory!r}")
+        card = self.card
+        if card is not None and not (
+            _fits(self.match.provider, card.provider) and _fits(self.match.model, card.model)
+        ):
+            raise ValueError(
+                f"the card {card.ref} does not fit the match {self.match}; register a card "
+                "with the implementation that serves it"
+            )
 
     @classmethod
     def for_card(
@@ -232,6 +260,8 @@ class ResolvedHandler:
 
     async def invoke(self, request: ProviderRequest) -> ProducerResult:
         """Run ``request`` through the pipeline and the handler."""
+        from tutopanda_providers.pipeline import InvokeContext
+
         context = InvokeContext(
             request=request, card=self.card, handler=self.handler, mode=self.mode
         )
@@ -251,7 +281,14 @@ class ResolvedHandler:
 
 
 class ProviderRegistry:
-    """Resolves descriptors to handlers; build it with :func:`create_provider_registry`."""
+    """Resolves descriptors to handlers; build it with :func:`create_provider_registry`.
+
+    Attributes:
+        mode: the registry's mode (``live`` or ``mock``).
+        use_mock: producer names and kinds forced to mock when the mode is ``live``.
+        plugins: one :class:`~tutopanda_providers.plugins.PluginReport` per plugin found.
+        warnings: every duplicate, conflict and tie noticed (also logged), oldest first.
+    """
 
     def __init__(
         self,
@@ -260,7 +297,7 @@ class ProviderRegistry:
         cards: dict[tuple[str, str], ModelCard],
         card_owners: dict[tuple[str, str], str],
         reports: list[PluginReport],
-        middleware: list[Middleware],
+        plugin_middleware: list[Middleware],
         secrets: SecretResolver,
         warnings: list[str],
     ) -> None:
@@ -271,14 +308,38 @@ class ProviderRegistry:
         self.storage = options.storage or BlobStore(options.storage_root)
         self.secrets = secrets
         self.plugins = reports
-        self.middleware = middleware
         self.warnings = warnings
+        self._plugin_middleware = plugin_middleware
+        self._middleware: list[Middleware] | None = None
+        self._chain: Next | None = None
         self._entries = entries
         self._cards = cards
         self._card_owners = card_owners
-        self._chain = compose(middleware)
         self._handlers: dict[tuple[Descriptor, Mode], ResolvedHandler] = {}
+        self._reported_ties: set[tuple[Descriptor, Mode]] = set()
         self._lock = threading.Lock()
+
+    # -- pipeline (built on first use: it imports asyncio and the middleware's libraries) ----
+    @property
+    def middleware(self) -> list[Middleware]:
+        """The full chain: the built-in middleware (or ``options.middleware``), then plugins'."""
+        if self._middleware is None:
+            from tutopanda_providers.pipeline import PipelineOptions, default_middleware
+
+            builtin = (
+                self.options.middleware
+                if self.options.middleware is not None
+                else default_middleware(self.options.pipeline or PipelineOptions())
+            )
+            self._middleware = [*builtin, *self._plugin_middleware]
+        return self._middleware
+
+    def _pipeline(self) -> Next:
+        if self._chain is None:
+            from tutopanda_providers.pipeline import compose
+
+            self._chain = compose(self.middleware)
+        return self._chain
 
     # -- discovery -----------------------------------------------------------------------
     def list_models(self, kind: ProducerKind | str | None = None) -> list[ModelCard]:
@@ -286,6 +347,22 @@ class ProviderRegistry:
         wanted = ProducerKind(kind) if kind is not None else None
         cards = [c for c in self._cards.values() if wanted is None or c.kind == wanted]
         return sorted(cards, key=lambda c: (c.provider, c.model))
+
+    def plugin(self, name: str) -> PluginReport:
+        """The report of the plugin called ``name``.
+
+        Raises:
+            KeyError: no plugin of that name was found.
+        """
+        for report in self.plugins:
+            if report.name == name:
+                return report
+        raise KeyError(f"no plugin named {name!r}; found: {[r.name for r in self.plugins]}")
+
+    def owner_of(self, descriptor: Descriptor | str) -> str:
+        """The plugin whose card for ``descriptor`` the registry uses."""
+        card = self.card(descriptor)
+        return self._card_owners[(card.provider, card.model)]
 
     def modes_for(self, descriptor: Descriptor) -> list[Mode]:
         """The modes some implementation serves ``descriptor`` in."""
@@ -310,16 +387,44 @@ class ProviderRegistry:
             raise self._unknown(descriptor)
         return found
 
+    def closest_models(self, asked: str, n: int = 3) -> list[str]:
+        """The ``provider/model`` references closest to ``asked``, best first.
+
+        Within a known provider, model names are compared (so the shared provider prefix does
+        not make every model look close); a mistyped provider is compared as a whole reference.
+        A model typed without its owner (``replicate/imagen-4``) still finds
+        ``replicate/google/imagen-4``.
+        """
+        provider, _, model = asked.partition("/")
+        if any(p == provider for p, _ in self._cards):
+            models = sorted(m for p, m in self._cards if p == provider)
+            close = [
+                f"{provider}/{m}" for m in difflib.get_close_matches(model, models, n, cutoff=0.6)
+            ]
+        else:
+            refs = sorted(f"{p}/{m}" for p, m in self._cards)
+            close = difflib.get_close_matches(asked, refs, n=n, cutoff=0.6)
+        tail = model.rsplit("/", 1)[-1]
+        for p, m in sorted(self._cards):
+            ref = f"{p}/{m}"
+            if len(close) >= n:
+                break
+            if ref not in close and tail and m.rsplit("/", 1)[-1] == tail:
+                close.append(ref)
+        return close
+
     def _unknown(self, descriptor: Descriptor) -> UnknownModelError:
-        refs = sorted(f"{p}/{m}" for p, m in self._cards)
         asked = str(descriptor)
-        close = difflib.get_close_matches(asked, refs, n=3, cutoff=0.5)
+        close = self.closest_models(asked)
         providers = sorted({p for p, _ in self._cards})
         if descriptor.provider not in providers:
-            what = f"unknown provider {descriptor.provider!r} (known: {', '.join(providers) or 'none'})"
+            what = (
+                f"unknown provider {descriptor.provider!r} in {asked!r} "
+                f"(known providers: {', '.join(providers) or 'none — no plugin is loaded'})"
+            )
         else:
             what = f"unknown model {descriptor.model!r} for provider {descriptor.provider!r}"
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = f"; closest matches: {', '.join(close)}." if close else "."
         return UnknownModelError(
             f"{what}{hint} Run `tutopanda-providers models` to list every model.",
             provider=descriptor.provider,
@@ -329,7 +434,11 @@ class ProviderRegistry:
 
     # -- modes ---------------------------------------------------------------------------
     def mode_for(self, producer: str | None = None, kind: ProducerKind | str | None = None) -> Mode:
-        """The mode a job of ``producer`` / ``kind`` runs in under this registry."""
+        """The mode a job of ``producer`` / ``kind`` runs in under this registry.
+
+        ``mock`` when the registry's mode is ``mock``, or when the producer's name or its kind
+        is listed in ``use_mock``; ``live`` otherwise.
+        """
         if self.mode == "mock":
             return "mock"
         names = {producer} if producer else set()
@@ -346,7 +455,7 @@ class ProviderRegistry:
         kind: ProducerKind | str | None = None,
         mode: Mode | None = None,
     ) -> ResolvedHandler:
-        """The handler for ``descriptor``, wrapped in the pipeline.
+        """The handler for ``descriptor``, wrapped in the pipeline; created once, then cached.
 
         Args:
             descriptor: the model wanted.
@@ -355,16 +464,11 @@ class ProviderRegistry:
             mode: force a mode (otherwise :meth:`mode_for`).
 
         Raises:
-            UnknownModelError: no card or no implementation in that mode.
+            UnknownModelError: no card, or no implementation in that mode.
             ConfigurationError: the kind does not match, or the factory failed.
         """
         card = self.card(descriptor)
-        if kind is not None and card.kind != ProducerKind(kind):
-            raise ConfigurationError(
-                f"{descriptor} makes {card.kind.value}, but {producer or 'the producer'} needs "
-                f"{ProducerKind(kind).value}; pick a {ProducerKind(kind).value} model "
-                f"(`tutopanda-providers models --kind {ProducerKind(kind).value}`)."
-            )
+        self._check_kind(descriptor, card, producer, kind)
         chosen_mode = mode or self.mode_for(producer, card.kind)
         key = (descriptor, chosen_mode)
         with self._lock:
@@ -387,26 +491,67 @@ class ProviderRegistry:
             except Exception as exc:
                 raise ConfigurationError(
                     f"plugin {entry.plugin!r} failed to create the {chosen_mode} handler for "
-                    f"{descriptor}: {type(exc).__name__}: {exc}"
+                    f"{descriptor}: {type(exc).__name__}: {exc}",
+                    provider=descriptor.provider,
+                    model=descriptor.model,
                 ) from exc
+            if not callable(getattr(handler, "invoke", None)):
+                raise ConfigurationError(
+                    f"plugin {entry.plugin!r} returned {type(handler).__name__} for {descriptor}, "
+                    "which has no invoke(request) method",
+                    provider=descriptor.provider,
+                    model=descriptor.model,
+                )
             resolved = ResolvedHandler(
-                handler, card, descriptor, chosen_mode, self._chain, entry.implementation.version
+                handler,
+                card,
+                descriptor,
+                chosen_mode,
+                self._pipeline(),
+                entry.implementation.version,
             )
             self._handlers[key] = resolved
             return resolved
 
     def resolve_many(
-        self, descriptors: Iterable[Descriptor], *, mode: Mode | None = None
+        self,
+        descriptors: Iterable[Descriptor],
+        *,
+        producer: str | None = None,
+        kind: ProducerKind | str | None = None,
+        mode: Mode | None = None,
     ) -> list[ResolvedHandler]:
-        """:meth:`resolve` for each descriptor, in order."""
-        return [self.resolve(d, mode=mode) for d in descriptors]
+        """:meth:`resolve` for each descriptor, in order; the first error stops it."""
+        return [self.resolve(d, producer=producer, kind=kind, mode=mode) for d in descriptors]
 
-    def _select(self, descriptor: Descriptor, mode: Mode) -> _Entry:
-        candidates = [
+    @staticmethod
+    def _check_kind(
+        descriptor: Descriptor,
+        card: ModelCard,
+        producer: str | None,
+        kind: ProducerKind | str | None,
+    ) -> None:
+        if kind is None or card.kind == ProducerKind(kind):
+            return
+        wanted = ProducerKind(kind).value
+        raise ConfigurationError(
+            f"{descriptor} makes {card.kind.value}, but {producer or 'the producer'} needs "
+            f"{wanted}; pick a {wanted} model (`tutopanda-providers models --kind {wanted}`).",
+            provider=descriptor.provider,
+            model=descriptor.model,
+            details={"model_kind": card.kind.value, "producer_kind": wanted},
+        )
+
+    def _candidates(self, descriptor: Descriptor, mode: Mode) -> list[_Entry]:
+        found = [
             e
             for e in self._entries
             if e.implementation.mode == mode and e.implementation.match.matches(descriptor)
         ]
+        return sorted(found, key=_precedence)
+
+    def _select(self, descriptor: Descriptor, mode: Mode) -> _Entry:
+        candidates = self._candidates(descriptor, mode)
         if not candidates:
             available = ", ".join(self.modes_for(descriptor)) or "none"
             raise UnknownModelError(
@@ -419,17 +564,28 @@ class ProviderRegistry:
                 provider=descriptor.provider,
                 model=descriptor.model,
             )
-        candidates.sort(key=_precedence)
-        return candidates[0]
+        winner = candidates[0]
+        rivals = [
+            e
+            for e in candidates[1:]
+            if e.plugin != winner.plugin
+            and e.implementation.match.specificity() == winner.implementation.match.specificity()
+        ]
+        if rivals and (descriptor, mode) not in self._reported_ties:
+            self._reported_ties.add((descriptor, mode))
+            losers = ", ".join(f"{e.plugin!r} ({e.implementation.match})" for e in rivals)
+            message = (
+                f"{mode} {descriptor}: {winner.plugin!r} ({winner.implementation.match}) and "
+                f"{losers} are equally specific; {winner.plugin!r} wins (first by plugin name). "
+                "Disable the other with TUTOPANDA_DISABLE_PLUGINS."
+            )
+            self.warnings.append(message)
+            log.warning("%s", message)
+        return winner
 
     def implementations_for(self, descriptor: Descriptor, mode: Mode) -> list[tuple[str, Match]]:
         """Every (plugin, match) that could serve ``descriptor`` in ``mode``, winner first."""
-        found = [
-            e
-            for e in self._entries
-            if e.implementation.mode == mode and e.implementation.match.matches(descriptor)
-        ]
-        return [(e.plugin, e.implementation.match) for e in sorted(found, key=_precedence)]
+        return [(e.plugin, e.implementation.match) for e in self._candidates(descriptor, mode)]
 
     # -- requests ------------------------------------------------------------------------
     def new_request(
@@ -443,8 +599,14 @@ class ProviderRegistry:
         upstream: Mapping[str, Any] | None = None,
         resume: Mapping[str, Any] | None = None,
     ) -> ProviderRequest:
-        """Build a :class:`ProviderRequest` with this registry's storage and telemetry."""
+        """Build a :class:`ProviderRequest` with this registry's storage and telemetry.
+
+        Raises:
+            ConfigurationError: ``job.kind`` is not the model's kind.
+        """
         card = self.card(descriptor)
+        if job is not None:
+            self._check_kind(descriptor, card, job.producer, job.kind)
         job = job or JobInfo(id=f"{producer}-{time.time_ns():x}", producer=producer, kind=card.kind)
         emitter = EventEmitter(
             self.telemetry,
@@ -487,66 +649,112 @@ class ProviderRegistry:
         descriptors: Iterable[Descriptor],
         timeout: float = 10.0,
         *,
+        producer: str | None = None,
         mode: Mode | None = None,
     ) -> list[WarmStartReport]:
-        """Warm every handler concurrently under one time budget; report each.
+        """Warm every handler concurrently under one time budget; report each, in order.
 
-        A handler that raises is ``failed`` with its reason (a missing secret fails here, not in
-        the first job); one still running when the budget ends is ``failed`` with a timeout.
+        For each descriptor: the handler is resolved (created once, cached); in live mode the
+        secrets its card names must resolve; then its ``warm_start`` runs, if it has one. The
+        report is ``ready`` when something was checked and passed, ``skipped`` when there was
+        nothing to check, and ``failed`` with the reason otherwise — a missing secret fails
+        here, not in the first job. Handlers still running when ``timeout`` seconds have passed
+        are cancelled and reported ``failed``; the call returns within the budget.
         """
-        descriptors = list(dict.fromkeys(descriptors))
-        deadline = time.monotonic() + timeout
+        import asyncio
 
-        async def one(descriptor: Descriptor) -> WarmStartReport:
-            started = time.perf_counter()
+        descriptors = list(dict.fromkeys(descriptors))
+        started = time.perf_counter()
+        reports: dict[int, WarmStartReport] = {}
+        modes: dict[int, Mode] = {}
+
+        async def one(index: int, descriptor: Descriptor) -> None:
+            began = time.perf_counter()
             chosen: Mode = mode or self.mode
             try:
-                resolved = self.resolve(descriptor, mode=mode)
-                chosen = resolved.mode
-                if getattr(resolved.handler, "warm_start", None) is None:
-                    return WarmStartReport(descriptor, chosen, "skipped")
-                remaining = max(0.0, deadline - time.monotonic())
-                context = WarmStartContext(
-                    telemetry=EventEmitter(
-                        self.telemetry, {"provider": descriptor.provider, "model": descriptor.model}
-                    ),
-                    timeout=remaining,
-                )
-                await asyncio.wait_for(resolved.warm_start(context), timeout=remaining)
-                report = WarmStartReport(descriptor, chosen, "ready")
-            except TimeoutError:
-                report = WarmStartReport(
-                    descriptor, chosen, "failed", f"warm start did not finish within {timeout:g}s"
-                )
+                card = self.card(descriptor)
+                chosen = mode or self.mode_for(producer, card.kind)
+                modes[index] = chosen
+                resolved = self.resolve(descriptor, producer=producer, mode=chosen)
+                checked = self._check_secrets(resolved)
+                if getattr(resolved.handler, "warm_start", None) is not None:
+                    context = WarmStartContext(
+                        telemetry=EventEmitter(
+                            self.telemetry,
+                            {"provider": descriptor.provider, "model": descriptor.model},
+                        ),
+                        timeout=max(0.0, timeout - (time.perf_counter() - started)),
+                    )
+                    await resolved.warm_start(context)
+                    checked = True
+                report = WarmStartReport(descriptor, chosen, "ready" if checked else "skipped")
             except ProviderError as exc:
                 report = WarmStartReport(descriptor, chosen, "failed", exc.message)
             except Exception as exc:
                 report = WarmStartReport(
                     descriptor, chosen, "failed", f"{type(exc).__name__}: {exc}"
                 )
-            report.duration_ms = (time.perf_counter() - started) * 1000
+            report.duration_ms = (time.perf_counter() - began) * 1000
+            reports[index] = report
+
+        tasks = [asyncio.ensure_future(one(i, d)) for i, d in enumerate(descriptors)]
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:
+                # Cancel and move on: a warm start that ignores cancellation must not stretch
+                # the budget, so it is not awaited here.
+                task.cancel()
+                task.add_done_callback(_retrieve)
+        out: list[WarmStartReport] = []
+        for index, descriptor in enumerate(descriptors):
+            report = reports.get(index) or WarmStartReport(
+                descriptor,
+                modes.get(index, mode or self.mode),
+                "failed",
+                f"warm start did not finish within the {timeout:g}s budget",
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
             EventEmitter(self.telemetry).emit(WARM_START, **report.to_dict())
-            return report
+            out.append(report)
+        return out
 
-        return list(await asyncio.gather(*(one(d) for d in descriptors)))
+    def _check_secrets(self, resolved: ResolvedHandler) -> bool:
+        """Raise when a live handler's secrets are missing; True when some were checked."""
+        names = resolved.card.secret_names if resolved.mode == "live" else ()
+        missing = [name for name in names if self.secrets.resolve(name) is None]
+        if missing:
+            raise AuthError(
+                f"missing secret {', '.join(missing)} for live {resolved.descriptor}: set it in "
+                "the environment or in .env, or run this producer in mock mode",
+                provider=resolved.provider,
+                model=resolved.model,
+                details={"missing_secrets": missing},
+            )
+        return bool(names)
 
 
-def _precedence(entry: _Entry) -> tuple[tuple[int, int, int], str, int]:
-    specificity = entry.implementation.match.specificity()
-    return ((-specificity[0], -specificity[1], -specificity[2]), entry.plugin, entry.index)
+def _retrieve(task: Any) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+def _precedence(entry: _Entry) -> tuple[tuple[int, ...], str, int]:
+    return (tuple(-x for x in entry.implementation.match.specificity()), entry.plugin, entry.index)
 
 
 def _check_ties(entries: list[_Entry]) -> list[str]:
+    """Warn about one (match, mode) registered by several plugins (static, at build time)."""
     warnings: list[str] = []
     groups: dict[tuple[Match, Mode], list[_Entry]] = {}
     for e in entries:
         groups.setdefault((e.implementation.match, e.implementation.mode), []).append(e)
-    for (match, mode), group in sorted(groups.items(), key=lambda kv: str(kv[0][0])):
+    for (match, mode), group in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         plugins = sorted({e.plugin for e in group})
         if len(plugins) > 1:
             warnings.append(
-                f"{mode} {match} is registered by {', '.join(plugins)}; {plugins[0]!r} wins "
-                "(first by plugin name). Disable the other with TUTOPANDA_DISABLE_PLUGINS."
+                f"{mode} {match} is registered by {', '.join(repr(p) for p in plugins)}; "
+                f"{plugins[0]!r} wins (first by plugin name). "
+                "Disable the other with TUTOPANDA_DISABLE_PLUGINS."
             )
     return warnings
 
@@ -569,8 +777,9 @@ def create_provider_registry(
         from dataclasses import replace
 
         options = replace(options, **overrides)
-    if isinstance(options.use_mock, (set, list, tuple)):
-        options.use_mock = frozenset(options.use_mock)
+    if options.mode not in ("live", "mock"):
+        raise ConfigurationError(f"mode must be 'live' or 'mock', got {options.mode!r}")
+    options.use_mock = frozenset(options.use_mock)
 
     pm = plugin_loading.new_plugin_manager()
     reports = plugin_loading.load_plugins(
@@ -599,7 +808,7 @@ def create_provider_registry(
     entries: list[_Entry] = []
     cards: dict[tuple[str, str], ModelCard] = {}
     card_owners: dict[tuple[str, str], str] = {}
-    warnings: list[str] = []
+    warnings: list[str] = [w for r in reports for w in r.warnings]
     for plugin in sorted(pending):
         report = by_name.setdefault(plugin, PluginReport(name=plugin))
         if report.status != "loaded":
@@ -612,32 +821,26 @@ def create_provider_registry(
                 continue
             key = (card.provider, card.model)
             owner = card_owners.get(key)
-            if owner is not None and owner != plugin:
+            if owner is None:
+                cards[key] = card
+                card_owners[key] = plugin
+            elif owner != plugin:
                 message = (
                     f"model card {card.ref} is registered by {owner!r} and {plugin!r}; "
                     f"{owner!r} wins (first by plugin name)."
                 )
                 warnings.append(message)
                 report.warnings.append(message)
-                continue
-            if owner is None:
-                cards[key] = card
-                card_owners[key] = plugin
-    tie_warnings = _check_ties(entries)
-    warnings.extend(tie_warnings)
-    for message in warnings:
+                by_name[owner].warnings.append(message)
+                log.warning("%s", message)
+    for message in _check_ties(entries):
+        warnings.append(message)
         log.warning("%s", message)
 
-    middleware: list[Middleware] = list(
-        options.middleware
-        if options.middleware is not None
-        else default_middleware(options.pipeline or PipelineOptions())
+    plugin_middleware: list[Middleware] = []
+    plugin_loading.call_each(
+        pm, "tutopanda_register_middleware", by_name, lambda plugin: plugin_middleware.append
     )
-
-    def register_middleware(plugin: str) -> Callable[[Middleware], None]:
-        return middleware.append
-
-    plugin_loading.call_each(pm, "tutopanda_register_middleware", by_name, register_middleware)
 
     resolvers: list[SecretResolver] = [options.secrets] if options.secrets is not None else []
     plugin_resolvers: list[SecretResolver] = []
@@ -652,7 +855,7 @@ def create_provider_registry(
         cards,
         card_owners,
         sorted(by_name.values(), key=lambda r: r.name),
-        middleware,
+        plugin_middleware,
         secrets,
         warnings,
     )
