@@ -9,7 +9,6 @@ import pytest
 from tutopanda_providers import (
     Descriptor,
     Implementation,
-    Match,
     ModelCard,
     OutputSpec,
     Price,

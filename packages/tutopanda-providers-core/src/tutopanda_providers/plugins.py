@@ -91,13 +91,7 @@ def _register(pm: pluggy.PluginManager, plugin: object, report: PluginReport) ->
             f"{HOOK_CONTRACT_VERSION}; install a {report.name} release made for "
             f"tutopanda-providers-core with contract {HOOK_CONTRACT_VERSION}"
         )
-        log.warning(
-            "plugin %s (%s %s) was refused: %s",
-            report.name,
-            report.distribution or "registered directly",
-            report.version or "",
-            report.error,
-        )
+        log.warning("plugin %s was refused: %s", _label(report), report.error)
         return
     already = pm.get_name(plugin)
     if already is not None:
@@ -110,18 +104,27 @@ def _register(pm: pluggy.PluginManager, plugin: object, report: PluginReport) ->
         report.warnings.append(message)
         log.warning("%s", message)
         return
+    unknown = sorted(
+        name
+        for name in dir(plugin)
+        if name.startswith("tutopanda_")
+        and name not in hookspecs.HOOK_NAMES
+        and pm.parse_hookimpl_opts(plugin, name) is not None
+    )
+    if unknown:
+        report.status = "failed"
+        report.error = (
+            f"unknown hook {', '.join(repr(n) for n in unknown)}; hook contract "
+            f"{HOOK_CONTRACT_VERSION} has {', '.join(hookspecs.HOOK_NAMES)}"
+        )
+        log.warning("plugin %s was refused: %s", _label(report), report.error)
+        return
     try:
         pm.register(plugin, name=report.name)
     except Exception as exc:
         report.status = "failed"
         report.error = _one_line(exc)
-        log.warning(
-            "plugin %s (%s %s) was refused: %s",
-            report.name,
-            report.distribution or "registered directly",
-            report.version or "",
-            report.error,
-        )
+        log.warning("plugin %s was refused: %s", _label(report), report.error)
         return
     report.hooks = sorted(
         impl.name for impl in pm.get_hookcallers(plugin) or [] if impl.name in hookspecs.HOOK_NAMES
@@ -199,13 +202,7 @@ def load_plugins(
             except Exception as exc:
                 report.status = "failed"
                 report.error = _one_line(exc)
-                log.warning(
-                    "plugin %s (%s %s) failed to load: %s",
-                    ep.name,
-                    dist_name,
-                    version,
-                    report.error,
-                )
+                log.warning("plugin %s failed to load: %s", _label(report), report.error)
                 log.debug("%s", traceback.format_exc())
                 continue
             _register(pm, plugin, report)
@@ -213,8 +210,15 @@ def load_plugins(
 
 
 def _one_line(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    """``Type: message`` on one line (pluggy's validation errors span several)."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def _label(report: PluginReport) -> str:
+    if report.distribution is None:
+        return f"{report.name} (registered directly)"
+    return f"{report.name} ({report.distribution} {report.version})"
 
 
 def call_each(
