@@ -1,0 +1,290 @@
+"""Fallbacks: when a model fails, try the next (provider, model) the settings list.
+
+Fallbacks are configured per producer name (``"ImageProducer"``) or per primary model
+(``"replicate/google/imagen-4"``); a producer's list wins over a model's. They are checked
+when the registry is built, not when they fire: every fallback must exist, make the same kind
+of thing, and take the producer-level inputs the primary takes (see :func:`check_compatible`).
+A problem raises :class:`~tutopanda_providers.errors.ConfigurationError` naming it.
+
+A fallback fires when the model before it failed with a provider failure that is not retried
+(or whose retries ran out): not for invalid inputs, a refused budget, a configuration problem
+or a cancelled job, and not when the failed call may still be running at the provider
+(``request_sent``: falling back could pay twice). A model is never tried twice for one job, and
+fallbacks share the job's attempt budget and deadline with retries. The result records
+``meta.tried`` (every model tried, in order) and ``meta.fell_back``; each switch emits
+``provider.invoke.fallback``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tutopanda_providers import telemetry as events
+from tutopanda_providers.cards import GenericInputs
+from tutopanda_providers.contracts import Descriptor
+from tutopanda_providers.errors import ConfigurationError, ErrorKind, ProviderError
+from tutopanda_providers.retry import ATTEMPTS, MAX_ATTEMPTS
+
+if TYPE_CHECKING:
+    from tutopanda_providers.cards import ModelCard
+    from tutopanda_providers.contracts import ProducerResult
+    from tutopanda_providers.pipeline import InvokeContext, Next
+    from tutopanda_providers.registry import ProviderRegistry
+
+#: Failures a different model cannot fix, or after which trying one could pay twice.
+NO_FALLBACK_KINDS = frozenset(
+    {
+        ErrorKind.INVALID_INPUT,
+        ErrorKind.CONFIGURATION,
+        ErrorKind.BUDGET_EXCEEDED,
+        ErrorKind.CANCELED,
+    }
+)
+
+_PROBES: dict[str, Any] = {
+    GenericInputs.PROMPT: "a probe prompt",
+    GenericInputs.TEXT: "a probe text",
+    GenericInputs.DURATION_SECONDS: 5,
+    GenericInputs.ASPECT_RATIO: "16:9",
+    GenericInputs.IMAGE_URLS: ["https://example.invalid/probe.png"],
+    GenericInputs.VOICE: "probe-voice",
+    GenericInputs.NEGATIVE_PROMPT: "a probe negative prompt",
+    GenericInputs.SEED: 1,
+}
+
+
+def should_fall_back(exc: ProviderError) -> bool:
+    """True when another model may succeed where this one failed, without paying twice."""
+    return exc.kind not in NO_FALLBACK_KINDS and not exc.request_sent
+
+
+def _fed_fields(card: ModelCard, name: str) -> set[str] | None:
+    """The model fields a producer-level input ``name`` lands on (``None``: adapter refused)."""
+    probe = _PROBES.get(name, "probe")
+    try:
+        return set(card.adapt_inputs({name: probe}))
+    except Exception:
+        return None
+
+
+def _names(card: ModelCard) -> set[str]:
+    generic = {v for k, v in vars(GenericInputs).items() if k.isupper()}
+    return generic | set(card.input_model.model_fields)
+
+
+def needs(card: ModelCard) -> set[str]:
+    """Producer-level input names a card cannot run without."""
+    required = {n for n, f in card.input_model.model_fields.items() if f.is_required()}
+    found: set[str] = set()
+    for field_name in required:
+        feeders = {n for n in _names(card) if field_name in (_fed_fields(card, n) or set())}
+        generic = {n for n in feeders if n != field_name}
+        found |= generic or {field_name}
+    return found
+
+
+def accepts(card: ModelCard) -> set[str]:
+    """Producer-level input names a card takes without refusing them as unknown."""
+    if card.passthrough:
+        return _names(card)
+    fields = set(card.input_model.model_fields)
+    out = set()
+    for name in _names(card):
+        fed = _fed_fields(card, name)
+        if fed is not None and fed and fed <= fields:
+            out.add(name)
+    return out
+
+
+def check_compatible(primary: ModelCard, fallback: ModelCard) -> None:
+    """Raise :class:`ConfigurationError` unless ``fallback`` can do ``primary``'s job.
+
+    The kinds must be equal; every input the fallback requires must be one the primary also
+    requires (so the producer always supplies it); every input the primary requires must be
+    one the fallback accepts (so the fallback does not refuse it as unknown).
+    """
+    if fallback.kind != primary.kind:
+        raise ConfigurationError(
+            f"fallback {fallback.ref} makes {fallback.kind.value} but {primary.ref} makes "
+            f"{primary.kind.value}; a fallback must make the same kind of thing."
+        )
+    primary_needs = needs(primary)
+    missing = sorted(needs(fallback) - primary_needs)
+    if missing:
+        raise ConfigurationError(
+            f"fallback {fallback.ref} requires {', '.join(missing)}, which callers of "
+            f"{primary.ref} need not give; pick a fallback that works from "
+            f"{', '.join(sorted(primary_needs)) or 'no inputs'}."
+        )
+    refused = sorted(primary_needs - accepts(fallback))
+    if refused:
+        raise ConfigurationError(
+            f"fallback {fallback.ref} does not take {', '.join(refused)}, which {primary.ref} "
+            "requires; it would refuse the producer's inputs."
+        )
+
+
+def check_fallbacks(
+    registry: ProviderRegistry, fallbacks: Mapping[str, Sequence[Descriptor | str]]
+) -> set[tuple[str, str]]:
+    """Check every configured fallback against the registry's cards; called at registry build.
+
+    A list keyed by a model (``provider/model``) is checked against that model; a list keyed
+    by a producer name, whose primary is only known per job, is checked against its first
+    entry (and against the primary the first time it fires).
+
+    Returns:
+        The ``(primary ref, fallback ref)`` pairs found compatible.
+
+    Raises:
+        ConfigurationError: a fallback is unknown, of another kind, or input-incompatible.
+    """
+    checked: set[tuple[str, str]] = set()
+    for key, chain in fallbacks.items():
+        cards = []
+        for value in chain:
+            descriptor = _descriptor(value)
+            try:
+                cards.append(registry.card(descriptor))
+            except ProviderError as exc:
+                raise ConfigurationError(
+                    f"fallback {descriptor} listed for {key!r} is not a known model: {exc.message}"
+                ) from None
+        primary = _primary_card(registry, key)
+        reference = primary or (cards[0] if cards else None)
+        for card in cards:
+            if reference is None or card is reference:
+                continue
+            try:
+                check_compatible(reference, card)
+            except ConfigurationError as exc:
+                raise ConfigurationError(f"fallbacks for {key!r}: {exc.message}") from None
+            checked.add((reference.ref, card.ref))
+    return checked
+
+
+def _primary_card(registry: ProviderRegistry, key: str) -> ModelCard | None:
+    if "/" not in key:
+        return None  # a producer name
+    try:
+        return registry.card(Descriptor.parse(key))
+    except ProviderError as exc:
+        raise ConfigurationError(
+            f"fallbacks are listed for {key!r}, which is not a known model: {exc.message}"
+        ) from None
+
+
+def _descriptor(value: Descriptor | str) -> Descriptor:
+    return value if isinstance(value, Descriptor) else Descriptor.parse(value)
+
+
+class FallbackMiddleware:
+    """Tries the configured fallbacks in order when the model before them fails."""
+
+    name = "fallback"
+    order = 20
+
+    def __init__(self, fallbacks: Mapping[str, Sequence[Descriptor | str]]) -> None:
+        self.fallbacks: dict[str, tuple[Descriptor, ...]] = {
+            key: tuple(_descriptor(d) for d in chain) for key, chain in fallbacks.items()
+        }
+        self._registry: ProviderRegistry | None = None
+        self._checked: set[tuple[str, str]] = set()
+
+    def bind(self, registry: ProviderRegistry) -> None:
+        """Check the configured fallbacks against ``registry`` and keep it to resolve them.
+
+        Raises:
+            ConfigurationError: a fallback is unknown, of another kind, or input-incompatible.
+        """
+        self._checked |= check_fallbacks(registry, self.fallbacks)
+        self._registry = registry
+
+    def chain_for(self, context: InvokeContext) -> tuple[Descriptor, ...]:
+        """The fallbacks of this invoke: the producer's list, else the primary model's."""
+        found = self.fallbacks.get(context.request.job.producer)
+        if found is None:
+            found = self.fallbacks.get(context.card.ref, ())
+        return found
+
+    async def __call__(self, context: InvokeContext, call_next: Next) -> ProducerResult:
+        """Call the primary; on a failure that allows it, each fallback in turn."""
+        chain = self.chain_for(context) if self.fallbacks else ()
+        if not chain:
+            return await call_next(context)
+        registry = self._registry
+        if registry is None:
+            raise ConfigurationError("FallbackMiddleware was not bound to a registry")
+        request = context.request
+        raw_inputs = dict(request.inputs)  # producer-level: each model adapts them its own way
+        primary = context.card
+        tried: list[str] = []
+        seen: set[tuple[str, str]] = set()
+        current = context
+        last_error: ProviderError | None = None
+        for index, descriptor in enumerate((request.descriptor, *chain)):
+            ident = (descriptor.provider, descriptor.model)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            if index > 0:
+                state = context.state
+                if state.get(ATTEMPTS, 0) >= state.get(MAX_ATTEMPTS, 1 << 30):
+                    break
+                resolved = registry.resolve(descriptor, mode=context.mode)
+                if (primary.ref, resolved.card.ref) not in self._checked:
+                    check_compatible(primary, resolved.card)
+                    self._checked.add((primary.ref, resolved.card.ref))
+                assert last_error is not None
+                request.telemetry.emit(
+                    events.FALLBACK,
+                    failed=tried[-1],
+                    fallback=resolved.card.ref,
+                    error_kind=last_error.kind.value,
+                    attempts_used=state.get(ATTEMPTS, 0),
+                )
+                state["handler_version"] = resolved.version
+                current = dataclasses.replace(
+                    context,
+                    request=dataclasses.replace(
+                        request,
+                        descriptor=descriptor,
+                        inputs=dict(raw_inputs),
+                        telemetry=request.telemetry.bind(
+                            provider=descriptor.provider, model=descriptor.model
+                        ),
+                    ),
+                    card=resolved.card,
+                    handler=resolved.handler,
+                    mode=resolved.mode,
+                )
+            tried.append(f"{descriptor.provider}/{descriptor.model}")
+            try:
+                result = await call_next(current)
+            except ProviderError as exc:
+                exc.details.setdefault("tried", tried)
+                if not should_fall_back(exc):
+                    raise
+                last_error = exc
+                continue
+            result.meta.tried = tried
+            if index > 0:
+                result.meta.fell_back = True
+                result.meta.handler_version = current.state.get("handler_version")
+                result.meta.middleware.append(self.name)
+            return result
+        assert last_error is not None
+        raise last_error
+
+
+__all__ = [
+    "NO_FALLBACK_KINDS",
+    "FallbackMiddleware",
+    "accepts",
+    "check_compatible",
+    "check_fallbacks",
+    "needs",
+    "should_fall_back",
+]
