@@ -1,0 +1,162 @@
+"""The live script producer: gpt-5 researches the topic with web search and writes a Script."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tutopanda_providers.contracts import (
+    Artefact,
+    Cost,
+    Environment,
+    HandlerContext,
+    Mode,
+    ProducerKind,
+    ProducerResult,
+    ProviderMetadata,
+    ProviderRequest,
+    WarmStartContext,
+)
+from tutopanda_providers.errors import ProviderError
+from tutopanda_providers.schemas import Script, ScriptSegment
+
+from tutopanda_provider_openai.cards import PROVIDER, Gpt5ScriptInputs
+from tutopanda_provider_openai.client import ResponsesClient
+from tutopanda_provider_openai.instructions import script_input, script_instructions
+from tutopanda_provider_openai.pricing import price_usage
+from tutopanda_provider_openai.response_reading import (
+    ResponseReading,
+    merge_sources,
+    raise_for_outcome,
+)
+from tutopanda_provider_openai.structured import parse_structured, strict_text_format, to_json
+
+#: The structured-output format of every script call.
+SCRIPT_FORMAT = strict_text_format(Script)
+#: Asks the API to list every page each search read, not only those cited.
+SEARCH_SOURCES_INCLUDE = "web_search_call.action.sources"
+
+
+class ScriptHandler:
+    """Writes a researched :class:`~tutopanda_providers.schemas.Script` with one gpt-5 call.
+
+    The call enables the ``web_search`` tool (unless ``web_search`` is false), asks for the
+    script as strict structured output, and never sends ``temperature`` or ``top_p``. The
+    script's sources are the ones the model listed, its ``url_citation`` annotations and the
+    pages its searches read, one per URL.
+    """
+
+    provider = PROVIDER
+    mode: Mode = "live"
+
+    def __init__(self, context: HandlerContext) -> None:
+        self.model = context.descriptor.model
+        self.environment: Environment = context.descriptor.environment
+        self.card = context.card
+        self.client = ResponsesClient(context)
+
+    async def warm_start(self, context: WarmStartContext) -> None:
+        """Fail now, with how to fix it, if the API key is missing."""
+        await self.client.warm_start(context)
+
+    def request_body(self, inputs: Gpt5ScriptInputs) -> dict[str, Any]:
+        """The body of the ``POST /responses`` call for ``inputs``."""
+        values = inputs.model_dump()
+        body: dict[str, Any] = {
+            "model": self.model,
+            "instructions": script_instructions(values),
+            "input": script_input(values),
+            "reasoning": {"effort": inputs.reasoning_effort},
+            "text": {"format": SCRIPT_FORMAT},
+            "max_output_tokens": inputs.max_output_tokens,
+        }
+        if inputs.web_search:
+            body["tools"] = [
+                {"type": "web_search", "search_context_size": inputs.search_context_size}
+            ]
+            body["include"] = [SEARCH_SOURCES_INCLUDE]
+        return body
+
+    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+        """Call gpt-5 once and return the script as a JSON artefact."""
+        inputs = Gpt5ScriptInputs.model_validate(dict(request.inputs))
+        reading = await self.client.create(request, self.request_body(inputs))
+        cost = price_usage(
+            self.card.price,
+            reading.usage,
+            web_search_calls=reading.web_search_calls,
+            web_search_offered=inputs.web_search,
+        )
+        try:
+            raise_for_outcome(
+                reading,
+                model=self.model,
+                max_output_tokens=inputs.max_output_tokens,
+                spent_usd=cost.amount_usd,
+            )
+            script = parse_structured(
+                reading.output_text, Script, provider=PROVIDER, model_name=self.model
+            )
+        except ProviderError as exc:
+            exc.details.setdefault("response_id", reading.id)
+            exc.details.setdefault("cost_usd", cost.amount_usd)
+            raise
+        script, notes = self._finish(script, reading, inputs)
+        return ProducerResult(
+            artefacts=[
+                Artefact(
+                    name="script",
+                    kind=ProducerKind.SCRIPT,
+                    mime="application/json",
+                    data=to_json(script),
+                )
+            ],
+            provider=self._metadata(reading, cost, inputs, script, notes),
+        )
+
+    def _finish(
+        self, script: Script, reading: ResponseReading, inputs: Gpt5ScriptInputs
+    ) -> tuple[Script, list[str]]:
+        """Merge the sources and number the segments 0, 1, 2… in order."""
+        notes: list[str] = []
+        sources = merge_sources(script.sources, reading.citations, reading.search_sources)
+        segments = script.segments
+        if [s.index for s in segments] != list(range(len(segments))):
+            notes.append("segments were renumbered 0..n-1 in the order the model wrote them")
+            segments = [
+                ScriptSegment.model_validate({**s.model_dump(), "index": i})
+                for i, s in enumerate(segments)
+            ]
+        if len(segments) != inputs.segments:
+            notes.append(f"asked for {inputs.segments} segments, the model wrote {len(segments)}")
+        return script.model_copy(update={"sources": sources, "segments": segments}), notes
+
+    def _metadata(
+        self,
+        reading: ResponseReading,
+        cost: Cost,
+        inputs: Gpt5ScriptInputs,
+        script: Script,
+        notes: list[str],
+    ) -> ProviderMetadata:
+        return ProviderMetadata(
+            provider=PROVIDER,
+            model=self.model,
+            environment=self.environment,
+            model_version=reading.model,
+            response_ids=[reading.id] if reading.id else [],
+            cost=cost,
+            extra={
+                "usage": reading.usage.to_dict(),
+                "web_search_calls": reading.web_search_calls,
+                "reasoning_effort": inputs.reasoning_effort,
+                "sources": {
+                    "total": len(script.sources),
+                    "citations": len(reading.citations),
+                    "searched": len(reading.search_sources),
+                },
+                "notes": notes,
+            },
+        )
+
+
+__all__ = ["SCRIPT_FORMAT", "SEARCH_SOURCES_INCLUDE", "ScriptHandler"]
