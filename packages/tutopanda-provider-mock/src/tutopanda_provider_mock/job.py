@@ -1,0 +1,73 @@
+"""What a mock producer is handed: the card, the request, the interpreted wish and its hash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tutopanda_providers.cards import ModelCard
+from tutopanda_providers.contracts import Artefact, ProviderRequest
+
+from tutopanda_provider_mock.fingerprint import seed_of
+from tutopanda_provider_mock.request import MediaRequest
+
+#: File suffix of each MIME type the mock writes.
+SUFFIXES = {
+    "audio/mpeg": ".mp3",
+    "audio/wav": ".wav",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/webp": ".webp",
+    "video/mp4": ".mp4",
+}
+
+
+@dataclass(frozen=True)
+class MockJob:
+    """One mock invoke.
+
+    Attributes:
+        card: the card of the model being served.
+        request: the request, with validated inputs in the model's own field names.
+        media: the inputs read into plain terms.
+        digest: the request's fingerprint (see :mod:`tutopanda_provider_mock.fingerprint`).
+    """
+
+    card: ModelCard
+    request: ProviderRequest
+    media: MediaRequest
+    digest: str
+
+    @property
+    def ref(self) -> str:
+        """``provider/model`` of the model being served."""
+        return self.card.ref
+
+    @property
+    def job_id(self) -> str:
+        """The runner's job id."""
+        return self.request.job.id
+
+    def seed(self, index: int = 0, salt: str = "") -> int:
+        """A seed for output ``index`` (and an optional stream ``salt``)."""
+        return seed_of(self.digest, f"{index}:{salt}")
+
+    def store(self, data: bytes, mime: str, index: int) -> Artefact:
+        """Write ``data`` to storage and describe it, with facts read back from the bytes."""
+        from tutopanda_provider_mock.probe import probe
+
+        blob = self.request.storage.write_bytes(data, mime=mime, suffix=SUFFIXES.get(mime, ""))
+        return Artefact(
+            name=artefact_name(index),
+            kind=self.card.kind,
+            mime=mime,
+            blob=blob,
+            facts=probe(data, mime),
+        )
+
+
+def artefact_name(index: int) -> str:
+    """``output`` for the first artefact, ``output-2``, ``output-3``… for the next."""
+    return "output" if index == 0 else f"output-{index + 1}"
+
+
+__all__ = ["SUFFIXES", "MockJob", "artefact_name"]
