@@ -6,7 +6,7 @@ verified blob is moved to its final name ``<root>/<sha[:2]>/<sha256><suffix>``. 
 sees a partial file under a final name, and an aborted write leaves nothing behind.
 
 The root is a local folder by default; any fsspec URL (``memory://``, ``s3://bucket/path``)
-works. fsspec is imported on first use, not at start-up.
+works. fsspec is imported on first use of a remote root, never for a local folder.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers.contracts import BlobRef
-from tutopanda_providers.errors import ProviderError, TransientError
+from tutopanda_providers.errors import ErrorKind, ProviderError, TransientError
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -201,10 +201,22 @@ class BlobStore:
         return f"{scheme}://{key.lstrip('/')}" if "://" not in key else key
 
     def read_bytes(self, ref: BlobRef) -> bytes:
-        """Read a blob back (small blobs; use :meth:`local_path` for media files)."""
-        with self.fs.open(self._key_from_uri(ref.uri), "rb") as fh:
-            data: bytes = fh.read()
-        return data
+        """Read a blob back (small blobs; use :meth:`local_path` for media files).
+
+        Raises:
+            StorageError: the blob is not in this store.
+        """
+        key = self._key_from_uri(ref.uri)
+        try:
+            if self.is_local:
+                return Path(key).read_bytes()
+            with self.fs.open(key, "rb") as fh:
+                data: bytes = fh.read()
+            return data
+        except (OSError, KeyError) as exc:
+            raise StorageError(
+                f"blob {ref.sha256[:12]} is not in {self.root}: {exc}", kind=ErrorKind.NOT_FOUND
+            ) from exc
 
     def local_path(self, ref: BlobRef) -> Path | None:
         """The blob's local path, or ``None`` when the store is not a local folder."""
@@ -214,6 +226,8 @@ class BlobStore:
         """True when the blob is stored with the recorded size."""
         key = self._key_from_uri(ref.uri)
         try:
+            if self.is_local:
+                return Path(key).stat().st_size == ref.size
             return bool(self.fs.exists(key)) and int(self.fs.size(key)) == ref.size
         except OSError:
             return False
