@@ -10,6 +10,7 @@ Importing this package never imports ``openai`` or ``replicate``.
 
 from __future__ import annotations
 
+from tutopanda_providers_testing.fake_openai import FakeOpenAIServer
 from tutopanda_providers_testing.fake_replicate import FakeReplicateServer, Prediction
 from tutopanda_providers_testing.faults import Fault, FaultKind, FaultPlan, FaultRule
 from tutopanda_providers_testing.requestlog import RecordedRequest, RequestLog
@@ -19,6 +20,7 @@ __all__ = [
     "FaultKind",
     "FaultPlan",
     "FaultRule",
+    "FakeOpenAIServer",
     "FakeReplicateServer",
     "Prediction",
     "RecordedRequest",

@@ -123,6 +123,8 @@ class SchemaDataGenerator:
             text = f"{self.topic.capitalize()}" + (f", part {index + 1}" if index else "")
         elif lowered == "audience":
             text = "general audience"
+        elif "negative" in lowered:
+            text = "blurry, low quality, watermark, text"
         elif "prompt" in lowered:
             text = f"A clear, detailed illustration of {self.topic}, shot {index + 1}"
         elif lowered in {"narration", "text", "summary", "description", "content"}:
