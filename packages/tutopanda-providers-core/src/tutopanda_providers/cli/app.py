@@ -1,0 +1,223 @@
+"""The Typer application: options and help only; each command's work is imported when it runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    name="tutopanda-providers",
+    help=(
+        "Call AI model providers (OpenAI, Replicate) through one registry, run lesson plans, "
+        "and see what they cost. Mock by default: nothing is spent without --live.\n\n"
+        "Exit codes: 0 ok, 1 job failures, 2 usage or configuration error, 3 refused by "
+        "--max-cost, 4 provider, secret or plugin problem, 5 movie in use by another run."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+SettingsOption = Annotated[
+    Optional[Path],  # noqa: UP045 - Typer reads the annotation at run time
+    typer.Option(
+        "--settings",
+        help="Settings file (TOML) laid over the shipped defaults. "
+        "Default: $TUTOPANDA_SETTINGS, then ./tutopanda.toml.",
+    ),
+]
+OverrideOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--override",
+        help="Producer=provider/model for this movie, e.g. "
+        "TextToImageProducer=replicate/bytedance/seedream-4 (repeatable; remembered by the movie).",
+    ),
+]
+
+
+@app.command()
+def models(
+    kind: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--kind", help="Only this kind: script, prompt, audio, image, video, music."),
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """List every (provider, model): kind, modes, price unit, and whether its secrets are set."""
+    from tutopanda_providers.cli import inspect
+
+    inspect.models(kind=kind, json_out=json_out)
+
+
+@app.command()
+def plugins(json_out: JsonOption = False) -> None:
+    """List installed plugins: version, hook contract, what each registers, and failures."""
+    from tutopanda_providers.cli import inspect
+
+    inspect.plugins(json_out=json_out)
+
+
+@app.command()
+def invoke(
+    model: Annotated[str, typer.Argument(help="provider/model, e.g. replicate/google/imagen-4.")],
+    input_: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--input",
+            "-i",
+            help="key=value (repeatable). Values are read as JSON when they parse (3, true, "
+            '["a"]), else as text.',
+        ),
+    ] = None,
+    inputs_file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--inputs-file", help="A JSON or TOML file of inputs."),
+    ] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Call the real provider (spends money).")
+    ] = False,
+    producer: Annotated[
+        str, typer.Option("--producer", help="The producer name to report the job under.")
+    ] = "adhoc",
+    storage: Annotated[
+        str, typer.Option("--storage", help="Where blobs go: a folder or an fsspec URL.")
+    ] = ".tutopanda/blobs",
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before giving up.")] = 600.0,
+    json_out: JsonOption = False,
+) -> None:
+    """Run one model once (mock unless --live), store its artefacts and print their facts."""
+    from tutopanda_providers.cli import running
+
+    running.invoke(
+        model=model,
+        inputs=input_ or [],
+        inputs_file=inputs_file,
+        live=live,
+        producer=producer,
+        storage=storage,
+        timeout=timeout,
+        json_out=json_out,
+    )
+
+
+@app.command()
+def run(
+    plan: Annotated[Path, typer.Argument(help="The lesson plan (TOML).")],
+    movie: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--movie", help="Movie folder (default: out/<plan name>)."),
+    ] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Run jobs live (spends money); never implied.")
+    ] = False,
+    use_mock: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--use-mock",
+            help="Producers or kinds kept on mock in a live run: ScriptProducer,TextToMusicProducer.",
+        ),
+    ] = None,
+    override: OverrideOption = None,
+    clear_overrides: Annotated[
+        bool, typer.Option("--clear-overrides", help="Forget the movie's remembered overrides.")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Validate every job, show payloads and cost; call nothing."),
+    ] = False,
+    max_cost: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option("--max-cost", help="Refuse a live run whose estimate exceeds this (USD)."),
+    ] = None,
+    allow_unknown_cost: Annotated[
+        bool,
+        typer.Option("--allow-unknown-cost", help="With --max-cost, accept jobs of unknown cost."),
+    ] = False,
+    concurrency: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--concurrency", min=1, help="Jobs in flight at once."),
+    ] = None,
+    settings: SettingsOption = None,
+    storage: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--storage", help="Blob storage: folder or fsspec URL (default <movie>/blobs)."
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-run jobs even when their artefacts are up to date.")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Run a lesson plan layer by layer; show progress, a summary and the live cost."""
+    from tutopanda_providers.cli import running
+
+    running.run(
+        plan_path=plan,
+        movie=movie,
+        live=live,
+        use_mock=use_mock or [],
+        overrides=override or [],
+        clear_overrides=clear_overrides,
+        dry_run=dry_run,
+        max_cost=max_cost,
+        allow_unknown_cost=allow_unknown_cost,
+        concurrency=concurrency,
+        settings_path=settings,
+        storage=storage,
+        force=force,
+        json_out=json_out,
+    )
+
+
+@app.command()
+def estimate(
+    plan: Annotated[Path, typer.Argument(help="The lesson plan (TOML).")],
+    movie: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--movie", help="Use this movie's overrides and finished artefacts."),
+    ] = None,
+    override: OverrideOption = None,
+    settings: SettingsOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """What a plan would cost live, job by job. Calls nothing."""
+    from tutopanda_providers.cli import running
+
+    running.estimate(
+        plan_path=plan,
+        movie=movie,
+        overrides=override or [],
+        settings_path=settings,
+        json_out=json_out,
+    )
+
+
+@app.command()
+def doctor(
+    plan: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--plan", help="Warm start only this plan's producers."),
+    ] = None,
+    settings: SettingsOption = None,
+    mock: Annotated[
+        bool, typer.Option("--mock", help="Warm start the mock handlers instead of the live ones.")
+    ] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Warm-start budget (s).")] = 10.0,
+    json_out: JsonOption = False,
+) -> None:
+    """Check readiness: secrets, plugins, settings, warm start of producers, Redis."""
+    from tutopanda_providers.cli import inspect
+
+    inspect.doctor(
+        plan_path=plan, settings_path=settings, mock=mock, timeout=timeout, json_out=json_out
+    )
+
+
+__all__ = ["app"]

@@ -1,0 +1,189 @@
+"""The producer catalog: settings plus per-movie overrides, checked against the registry.
+
+A :class:`CatalogEntry` says which model serves a producer, what to try when it fails, and the
+default inputs to merge under a job's own. :meth:`Catalog.check` confirms, before any job runs,
+that every model exists, makes the producer's kind, and that every fallback can do the
+primary's job.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tutopanda_providers.contracts import Descriptor, Environment, ProducerKind
+from tutopanda_providers.errors import ConfigurationError, ProviderError
+from tutopanda_providers.runner.settings import Settings
+
+if TYPE_CHECKING:
+    from tutopanda_providers.registry import ProviderRegistry
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """What serves one producer."""
+
+    producer: str
+    kind: ProducerKind
+    model: Descriptor
+    fallbacks: tuple[Descriptor, ...] = ()
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    model_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    source: str = "settings"
+
+    def candidates(self) -> list[Descriptor]:
+        """The model, then each fallback, without repeats."""
+        return list(dict.fromkeys([self.model, *self.fallbacks]))
+
+    def inputs_for(self, descriptor: Descriptor, job_inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Model defaults, under producer defaults, under the job's own inputs."""
+        return {
+            **dict(self.model_defaults.get(str(descriptor), {})),
+            **dict(self.inputs),
+            **dict(job_inputs),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as JSON (what ``providers.json`` records)."""
+        return {
+            "kind": self.kind.value,
+            "model": str(self.model),
+            "environment": self.model.environment,
+            "fallbacks": [str(f) for f in self.fallbacks],
+            "source": self.source,
+        }
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, str]:
+    """Parse ``Producer=provider/model`` items.
+
+    Raises:
+        ConfigurationError: an item is not of that shape.
+    """
+    found: dict[str, str] = {}
+    for item in items:
+        producer, sep, ref = item.partition("=")
+        producer, ref = producer.strip(), ref.strip()
+        if not sep or not producer or not ref:
+            raise ConfigurationError(
+                f"--override {item!r}: write it as Producer=provider/model, for example "
+                "TextToImageProducer=replicate/bytedance/seedream-4"
+            )
+        try:
+            Descriptor.parse(ref)
+        except ValueError as exc:
+            raise ConfigurationError(f"--override {item!r}: {exc}") from exc
+        found[producer] = ref
+    return found
+
+
+@dataclass
+class Catalog:
+    """Every producer's entry, after overrides."""
+
+    entries: dict[str, CatalogEntry]
+    settings: Settings | None = None
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, overrides: Mapping[str, str] | None = None
+    ) -> Catalog:
+        """Build from settings and apply ``overrides`` (producer → ``provider/model``).
+
+        Raises:
+            ConfigurationError: an override names a producer the settings do not define.
+        """
+        entries: dict[str, CatalogEntry] = {}
+        for name, producer in settings.producers.items():
+            env: Environment = "cloud" if producer.environment == "cloud" else "local"
+            entries[name] = CatalogEntry(
+                producer=name,
+                kind=producer.kind,
+                model=Descriptor.parse(producer.model, env),
+                fallbacks=tuple(Descriptor.parse(f, env) for f in producer.fallbacks),
+                inputs=dict(producer.inputs),
+                model_defaults={k: dict(v) for k, v in producer.model_defaults.items()},
+            )
+        catalog = cls(entries, settings)
+        for name, ref in (overrides or {}).items():
+            catalog.override(name, ref)
+        return catalog
+
+    def override(self, producer: str, ref: str, source: str = "override") -> None:
+        """Make ``ref`` serve ``producer`` (its old model's fallbacks stay, minus ``ref``)."""
+        entry = self.entries.get(producer)
+        if entry is None:
+            close = difflib.get_close_matches(producer, list(self.entries), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ConfigurationError(
+                f"--override names producer {producer!r}, which the settings do not define"
+                f"{hint} (defined: {', '.join(sorted(self.entries))})"
+            )
+        model = Descriptor.parse(ref, entry.model.environment)
+        self.entries[producer] = CatalogEntry(
+            producer=producer,
+            kind=entry.kind,
+            model=model,
+            fallbacks=tuple(f for f in entry.fallbacks if f != model),
+            inputs=entry.inputs,
+            model_defaults=entry.model_defaults,
+            source=source,
+        )
+
+    def entry(self, producer: str) -> CatalogEntry:
+        """The entry of ``producer``.
+
+        Raises:
+            ConfigurationError: the producer is not defined.
+        """
+        try:
+            return self.entries[producer]
+        except KeyError:
+            raise ConfigurationError(
+                f"no producer {producer!r} in the settings (defined: "
+                f"{', '.join(sorted(self.entries))}); add [producers.{producer}] to your settings"
+            ) from None
+
+    def check(
+        self, registry: ProviderRegistry, producers: Iterable[str] | None = None
+    ) -> list[str]:
+        """Problems with the models of ``producers`` (all by default), each with its line.
+
+        Checks that each model and fallback has a card in the registry and makes the
+        producer's kind — when configured, not when a fallback fires.
+        """
+        names = sorted(producers) if producers is not None else sorted(self.entries)
+        problems: list[str] = []
+        for name in names:
+            entry = self.entries.get(name)
+            if entry is None:
+                continue
+            for position, descriptor in enumerate(entry.candidates()):
+                key: tuple[str, ...] = ("model",) if position == 0 else ("fallbacks",)
+                place = (
+                    self.settings.where(name, *key)
+                    if self.settings is not None and entry.source == "settings"
+                    else f"override of {name}"
+                )
+                role = "model" if position == 0 else "fallback"
+                try:
+                    card = registry.card(descriptor)
+                except ProviderError as exc:
+                    problems.append(f"{place}: {name} {role} {descriptor}: {exc.message}")
+                    continue
+                if card.kind != entry.kind:
+                    problems.append(
+                        f"{place}: {name} makes {entry.kind.value}, but its {role} {descriptor} "
+                        f"makes {card.kind.value}; pick a {entry.kind.value} model "
+                        f"(`tutopanda-providers models --kind {entry.kind.value}`)"
+                    )
+        return problems
+
+    def selections(self) -> dict[str, dict[str, Any]]:
+        """Every entry as JSON, by producer (the content of ``providers.json``)."""
+        return {name: self.entries[name].to_dict() for name in sorted(self.entries)}
+
+
+__all__ = ["Catalog", "CatalogEntry", "parse_overrides"]

@@ -1,0 +1,199 @@
+"""A movie folder: its manifest, its event log, its overrides and its lock.
+
+Layout::
+
+    <movie>/
+      manifest.json    the movie's current artefacts, job by job (mocked or live, cost, facts)
+      events.jsonl     append-only log: run and job events, artefacts, remote job ids
+      config.json      the per-movie overrides and the options of the last run
+      providers.json   the model that served each producer in the last run
+      blobs/           content-addressed blobs (unless the storage is another fsspec URL)
+      .lock            held by the run in progress
+
+Every JSON file is written whole to a temporary file and moved into place with ``os.replace``,
+so a reader sees the old file or the new one, never half of one. A run holds ``.lock`` (a
+:mod:`filelock` lock) from start to end, so two runs on the same movie cannot interleave.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tutopanda_providers.runner.errors import MovieBusyError
+
+MANIFEST = "manifest.json"
+EVENTS = "events.jsonl"
+CONFIG = "config.json"
+PROVIDERS = "providers.json"
+LOCK = ".lock"
+
+#: Event types the runner writes to ``events.jsonl``.
+RUN_STARTED = "run.started"
+RUN_FINISHED = "run.finished"
+JOB_STARTED = "job.started"
+JOB_SKIPPED = "job.skipped"
+JOB_FAILED = "job.failed"
+JOB_REMOTE = "job.remote_started"
+ARTEFACT_PRODUCED = "artefact.produced"
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True, default=str)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path, default: Any) -> Any:
+    """The JSON in ``path``, or ``default`` when there is no such file."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return default
+
+
+class MovieStore:
+    """Reads and writes one movie folder (see the module docs for its layout)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.movie_id = self.folder.resolve().name
+
+    @property
+    def blobs_root(self) -> str:
+        """The default blob folder."""
+        return str(self.folder / "blobs")
+
+    # -- lock ---------------------------------------------------------------------------
+    @contextmanager
+    def locked(self, timeout: float = 0.0) -> Iterator[None]:
+        """Hold the movie's lock; raise :class:`MovieBusyError` if another run holds it."""
+        from filelock import FileLock, Timeout
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.folder / LOCK))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise MovieBusyError(
+                f"another run is using the movie at {self.folder} (it holds {LOCK}); "
+                "wait for it to finish or use another --movie folder"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    # -- manifest -----------------------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        """The manifest (an empty one for a new movie)."""
+        data: dict[str, Any] = read_json(self.folder / MANIFEST, {})
+        data.setdefault("version", 1)
+        data.setdefault("movie", self.movie_id)
+        data.setdefault("jobs", {})
+        return data
+
+    def write_manifest(self, manifest: Mapping[str, Any]) -> None:
+        """Replace the manifest atomically."""
+        data = dict(manifest)
+        data["updated_at"] = time.time()
+        write_json_atomic(self.folder / MANIFEST, data)
+
+    # -- event log ----------------------------------------------------------------------
+    def append_event(self, event: Mapping[str, Any], *, durable: bool = False) -> None:
+        """Append one event as one JSON line (one ``write`` call on an ``O_APPEND`` file)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        record = {"ts": time.time(), **event}
+        line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode("utf-8")
+        fd = os.open(self.folder / EVENTS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line)
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every event so far (a torn last line from a crash is ignored)."""
+        path = self.folder / EVENTS
+        if not path.exists():
+            return []
+        found: list[dict[str, Any]] = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                found.append(json.loads(line))
+            except ValueError:
+                continue
+        return found
+
+    def in_flight(self) -> dict[str, dict[str, Any]]:
+        """Remote jobs started and never finished, by job id: ``{prediction_id, fingerprint}``."""
+        pending: dict[str, dict[str, Any]] = {}
+        for event in self.events():
+            job = event.get("job_id")
+            if not isinstance(job, str):
+                continue
+            kind = event.get("type")
+            if kind == JOB_REMOTE:
+                pending[job] = {
+                    "prediction_id": event.get("prediction_id"),
+                    "fingerprint": event.get("fingerprint"),
+                    "model": event.get("model"),
+                }
+            elif kind in (ARTEFACT_PRODUCED, JOB_FAILED):
+                pending.pop(job, None)
+        return pending
+
+    # -- overrides and selections -------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """``config.json``: ``{"overrides": {...}, ...}``."""
+        data: dict[str, Any] = read_json(self.folder / CONFIG, {})
+        data.setdefault("overrides", {})
+        return data
+
+    def write_config(self, config: Mapping[str, Any]) -> None:
+        """Replace ``config.json`` atomically."""
+        write_json_atomic(self.folder / CONFIG, dict(config))
+
+    def providers(self) -> dict[str, Any]:
+        """``providers.json``: the selections of the last run."""
+        data: dict[str, Any] = read_json(self.folder / PROVIDERS, {})
+        return data
+
+    def write_providers(self, selections: Mapping[str, Any]) -> None:
+        """Replace ``providers.json`` atomically."""
+        write_json_atomic(self.folder / PROVIDERS, dict(selections))
+
+
+__all__ = [
+    "ARTEFACT_PRODUCED",
+    "CONFIG",
+    "EVENTS",
+    "JOB_FAILED",
+    "JOB_REMOTE",
+    "JOB_SKIPPED",
+    "JOB_STARTED",
+    "MANIFEST",
+    "PROVIDERS",
+    "RUN_FINISHED",
+    "RUN_STARTED",
+    "MovieStore",
+    "read_json",
+    "write_json_atomic",
+]

@@ -1,0 +1,861 @@
+"""The runner: executes a plan layer by layer through the registry and records the results.
+
+Handlers only return results; the runner records them: blobs go to the movie's
+:class:`~tutopanda_providers.storage.BlobStore`, every step to the append-only event log, and
+the movie's current artefacts to the manifest (with ``mocked`` per artefact).
+
+Before the first call the runner previews every job (:meth:`Runner.preview`): it resolves the
+model and mode, merges default inputs, resolves references (with stand-ins for jobs that have
+not run), validates the inputs against the model's card and estimates the live cost. A dry run
+stops there; a live run stops there too when the estimate exceeds ``max_cost``.
+
+A job is skipped when the manifest holds artefacts made from the same model, mode and inputs
+and those artefacts still exist. A remote job whose id was logged but whose result never was
+(the run died) is resumed: the handler gets ``resume={"prediction_id": ...}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from tutopanda_providers.contracts import (
+    Artefact,
+    Cost,
+    Descriptor,
+    JobInfo,
+    Mode,
+    ProducerKind,
+    ProducerResult,
+)
+from tutopanda_providers.errors import (
+    ConfigurationError,
+    ErrorKind,
+    InvalidInputError,
+    ProviderError,
+)
+from tutopanda_providers.runner import movie as log
+from tutopanda_providers.runner.catalog import Catalog, CatalogEntry
+from tutopanda_providers.runner.errors import BudgetRefusedError, FileProblemError
+from tutopanda_providers.runner.movie import MovieStore
+from tutopanda_providers.runner.plan import Job, Plan
+from tutopanda_providers.runner.references import BadReferenceError, resolve_inputs
+from tutopanda_providers.runner.samples import sample_artefacts
+from tutopanda_providers.telemetry import Event, EventEmitter, TelemetrySink
+
+if TYPE_CHECKING:
+    from tutopanda_providers.registry import ProviderRegistry, RegistryOptions
+    from tutopanda_providers.storage import BlobStore
+
+JobStatus = Literal["succeeded", "skipped", "failed", "blocked", "planned"]
+
+#: Errors a fallback model cannot fix: the plan or the budget is wrong, or the caller stopped.
+NO_FALLBACK = frozenset(
+    {
+        ErrorKind.INVALID_INPUT,
+        ErrorKind.BUDGET_EXCEEDED,
+        ErrorKind.CANCELED,
+        ErrorKind.CONFIGURATION,
+    }
+)
+
+
+@dataclass
+class RunOptions:
+    """How to run a plan.
+
+    Attributes:
+        live: spend money: jobs not listed in ``use_mock`` run live. Never implied.
+        use_mock: producer names or kinds forced to mock in a live run.
+        overrides: producer → ``provider/model`` for this movie (persisted, replayed later).
+        clear_overrides: forget the movie's persisted overrides first.
+        dry_run: preview only; call nothing, write nothing.
+        max_cost: refuse a live run whose estimate exceeds this many US dollars.
+        allow_unknown_cost: with ``max_cost``, accept live jobs whose cost is unknown.
+        concurrency: jobs in flight at once (default: the settings' value).
+        storage: blob storage root or fsspec URL (default: settings, else ``<movie>/blobs``).
+        force: run every job even when its artefacts are up to date.
+        warm_start: warm the live handlers before the first job (a missing key fails early).
+        provider_options: per-provider options for handlers (``base_url`` ...).
+        lock_timeout: seconds to wait for another run of the same movie.
+    """
+
+    live: bool = False
+    use_mock: frozenset[str] = frozenset()
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    clear_overrides: bool = False
+    dry_run: bool = False
+    max_cost: float | None = None
+    allow_unknown_cost: bool = False
+    concurrency: int | None = None
+    storage: str | None = None
+    force: bool = False
+    warm_start: bool = True
+    provider_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    lock_timeout: float = 0.0
+
+
+@dataclass
+class JobPreview:
+    """A job as the runner sees it before calling anything."""
+
+    job: Job
+    entry: CatalogEntry
+    descriptor: Descriptor
+    mode: Mode
+    inputs: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] | None = None
+    estimate: Cost = field(default_factory=lambda: Cost.unknown("not estimated"))
+    problems: list[str] = field(default_factory=list)
+    uses_samples: bool = False
+    up_to_date: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The preview as JSON."""
+        return {
+            "job": self.job.id,
+            "producer": self.job.producer,
+            "kind": self.entry.kind.value,
+            "model": str(self.descriptor),
+            "mode": self.mode,
+            "payload": self.payload,
+            "estimate": self.estimate.model_dump(mode="json", exclude_none=True),
+            "problems": self.problems,
+            "uses_samples": self.uses_samples,
+            "up_to_date": self.up_to_date,
+        }
+
+
+@dataclass
+class JobOutcome:
+    """How one job ended."""
+
+    job_id: str
+    producer: str
+    kind: ProducerKind
+    model: str
+    mode: Mode
+    status: JobStatus
+    artefacts: list[dict[str, Any]] = field(default_factory=list)
+    mocked: bool = False
+    cost: Cost = field(default_factory=lambda: Cost.unknown("not run"))
+    estimated_live: Cost = field(default_factory=lambda: Cost.unknown("not estimated"))
+    duration_ms: float = 0.0
+    error: dict[str, Any] | None = None
+    tried: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The outcome as JSON."""
+        return {
+            "job": self.job_id,
+            "producer": self.producer,
+            "kind": self.kind.value,
+            "model": self.model,
+            "mode": self.mode,
+            "status": self.status,
+            "mocked": self.mocked,
+            "artefacts": self.artefacts,
+            "cost": self.cost.model_dump(mode="json", exclude_none=True),
+            "estimated_live": self.estimated_live.model_dump(mode="json", exclude_none=True),
+            "duration_ms": round(self.duration_ms, 2),
+            "error": self.error,
+            "tried": self.tried,
+        }
+
+
+@dataclass
+class CostSummary:
+    """A sum of costs that keeps the unknown ones apart."""
+
+    known_usd: float = 0.0
+    unknown: list[str] = field(default_factory=list)
+
+    def add(self, name: str, cost: Cost) -> None:
+        """Add one job's cost."""
+        if cost.amount_usd is None:
+            self.unknown.append(name)
+        else:
+            self.known_usd += cost.amount_usd
+
+    def text(self) -> str:
+        """``$0.4200`` or ``$0.4200 + 2 unknown``."""
+        base = f"${self.known_usd:.4f}"
+        return base if not self.unknown else f"{base} + {len(self.unknown)} unknown"
+
+    def to_dict(self) -> dict[str, Any]:
+        """As JSON."""
+        return {"known_usd": round(self.known_usd, 6), "unknown_jobs": self.unknown}
+
+
+@dataclass
+class RunReport:
+    """What a run (or a dry run) did."""
+
+    movie: str
+    plan: str
+    dry_run: bool
+    live: bool
+    previews: list[JobPreview] = field(default_factory=list)
+    outcomes: list[JobOutcome] = field(default_factory=list)
+    blobs: str = ""
+    duration_ms: float = 0.0
+
+    @property
+    def failed(self) -> list[JobOutcome]:
+        """Jobs that failed or could not start because an upstream job failed."""
+        return [o for o in self.outcomes if o.status in ("failed", "blocked")]
+
+    @property
+    def problems(self) -> list[str]:
+        """Every preview problem, prefixed with its job."""
+        return [f"{p.job.id}: {msg}" for p in self.previews for msg in p.problems]
+
+    def spent(self) -> CostSummary:
+        """What the run spent (mocked jobs cost 0)."""
+        total = CostSummary()
+        for o in self.outcomes:
+            if o.status == "succeeded":
+                total.add(o.job_id, o.cost)
+        return total
+
+    def live_estimate(self) -> CostSummary:
+        """What the whole plan would cost live."""
+        total = CostSummary()
+        if self.outcomes:
+            for o in self.outcomes:
+                total.add(o.job_id, o.estimated_live)
+        else:
+            for p in self.previews:
+                total.add(p.job.id, p.estimate)
+        return total
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON."""
+        return {
+            "movie": self.movie,
+            "plan": self.plan,
+            "dry_run": self.dry_run,
+            "live": self.live,
+            "blobs": self.blobs,
+            "duration_ms": round(self.duration_ms, 2),
+            "jobs": [o.to_dict() for o in self.outcomes],
+            "previews": [p.to_dict() for p in self.previews],
+            "spent": self.spent().to_dict(),
+            "live_estimate": self.live_estimate().to_dict(),
+            "problems": self.problems,
+        }
+
+
+class RunListener(Protocol):
+    """Told when jobs start and end (the CLI draws progress bars from this)."""
+
+    def job_started(self, preview: JobPreview) -> None:
+        """A job is about to call its model."""
+
+    def job_finished(self, outcome: JobOutcome) -> None:
+        """A job succeeded, was skipped, failed or was blocked."""
+
+
+class _NoListener:
+    def job_started(self, preview: JobPreview) -> None:
+        return None
+
+    def job_finished(self, outcome: JobOutcome) -> None:
+        return None
+
+
+class _RemoteJobSink:
+    """Forwards events and logs remote job ids (``prediction_id``) as soon as they exist."""
+
+    def __init__(
+        self, inner: TelemetrySink, movie: MovieStore, job_id: str, fingerprint: str
+    ) -> None:
+        self.inner = inner
+        self.movie = movie
+        self.job_id = job_id
+        self.fingerprint = fingerprint
+
+    def emit(self, event: Event) -> None:
+        prediction = event.attributes.get("prediction_id")
+        if prediction and event.name.endswith(".created"):
+            self.movie.append_event(
+                {
+                    "type": log.JOB_REMOTE,
+                    "job_id": self.job_id,
+                    "event": event.name,
+                    "prediction_id": prediction,
+                    "fingerprint": self.fingerprint,
+                    "model": f"{event.attributes.get('provider')}/{event.attributes.get('model')}",
+                },
+                durable=True,
+            )
+        self.inner.emit(event)
+
+
+def fingerprint(
+    descriptor: Descriptor, mode: Mode, payload: Mapping[str, Any], version: str
+) -> str:
+    """A hash of what decides a job's output: model, mode, validated inputs, handler version."""
+    blob = json.dumps(
+        {"model": str(descriptor), "mode": mode, "inputs": payload, "version": version},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _artefact_record(artefact: Artefact, mocked: bool) -> dict[str, Any]:
+    record = artefact.model_dump(mode="json", exclude_none=True)
+    record["mocked"] = mocked
+    return record
+
+
+def _artefacts_from(record: Mapping[str, Any]) -> list[Artefact]:
+    return [
+        Artefact.model_validate({k: v for k, v in a.items() if k != "mocked"})
+        for a in record.get("artefacts", [])
+    ]
+
+
+class Runner:
+    """Runs one plan on one movie.
+
+    Args:
+        plan: the loaded plan.
+        catalog: producer → model, from the settings (the movie's overrides are applied here).
+        movie: the movie folder.
+        options: how to run.
+        registry: a registry to use (default: one built from ``registry_options``).
+        registry_options: options for the registry the runner builds.
+        listener: told of job progress.
+        timeout: seconds per job (default: the settings' ``timeout_seconds``).
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        catalog: Catalog,
+        movie: str | Path | MovieStore,
+        options: RunOptions | None = None,
+        *,
+        registry: ProviderRegistry | None = None,
+        registry_options: RegistryOptions | None = None,
+        listener: RunListener | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.plan = plan
+        self.base_catalog = catalog
+        self.movie = movie if isinstance(movie, MovieStore) else MovieStore(movie)
+        self.options = options or RunOptions()
+        self.listener: RunListener = listener or _NoListener()
+        settings_runner = catalog.settings.runner if catalog.settings is not None else None
+        self.timeout = timeout or (settings_runner.timeout_seconds if settings_runner else None)
+        self.concurrency = self.options.concurrency or (
+            settings_runner.concurrency if settings_runner else 4
+        )
+        root = self.options.storage or (settings_runner.storage if settings_runner else None)
+        self.blobs_root = root or self.movie.blobs_root
+        self._registry = registry
+        self._registry_options = registry_options
+        self.catalog = catalog
+        self._store: BlobStore | None = None
+
+    # -- setup ----------------------------------------------------------------------------
+    @property
+    def store(self) -> BlobStore:
+        """Where blobs go."""
+        if self._store is None:
+            from tutopanda_providers.storage import BlobStore
+
+            self._store = BlobStore(self.blobs_root)
+        return self._store
+
+    def registry(self) -> ProviderRegistry:
+        """The registry (built on first use with the run's mode and storage)."""
+        if self._registry is None:
+            from dataclasses import replace
+
+            from tutopanda_providers.registry import RegistryOptions, create_provider_registry
+
+            base = self._registry_options or RegistryOptions()
+            self._registry = create_provider_registry(
+                replace(
+                    base,
+                    mode="live" if self.options.live else "mock",
+                    use_mock=frozenset(self.options.use_mock) | frozenset(base.use_mock),
+                    storage=self.store,
+                    provider_options={**base.provider_options, **self.options.provider_options},
+                )
+            )
+        return self._registry
+
+    def effective_overrides(self) -> dict[str, str]:
+        """The movie's persisted overrides (unless cleared) updated with this run's."""
+        stored = {} if self.options.clear_overrides else dict(self.movie.config()["overrides"])
+        stored.update(self.options.overrides)
+        return stored
+
+    def _build_catalog(self) -> Catalog:
+        catalog = Catalog(dict(self.base_catalog.entries), self.base_catalog.settings)
+        for producer, ref in self.effective_overrides().items():
+            catalog.override(producer, ref)
+        return catalog
+
+    def mode_for(self, job: Job, entry: CatalogEntry) -> Mode:
+        """The job's mode: mock unless live, and not forced to mock by ``use_mock``."""
+        return self.registry().mode_for(job.producer, entry.kind)
+
+    def _descriptor(self, job: Job, entry: CatalogEntry) -> Descriptor:
+        return Descriptor.parse(job.model, entry.model.environment) if job.model else entry.model
+
+    def _candidates(self, job: Job, entry: CatalogEntry) -> list[Descriptor]:
+        return [self._descriptor(job, entry)] if job.model else entry.candidates()
+
+    def _check(self) -> None:
+        registry = self.registry()
+        problems = self.catalog.check(registry, self.plan.producers())
+        for job in self.plan.ordered():
+            if job.model is None:
+                continue
+            entry = self.catalog.entry(job.producer)
+            try:
+                card = registry.card(job.model)
+            except ProviderError as exc:
+                problems.append(f"{self.plan.source}: jobs.{job.id}.model: {exc.message}")
+                continue
+            if card.kind != entry.kind:
+                problems.append(
+                    f"{self.plan.source}: jobs.{job.id}.model {job.model} makes "
+                    f"{card.kind.value}, but {job.producer} makes {entry.kind.value}"
+                )
+        if problems:
+            source = self.catalog.settings.sources[-1] if self.catalog.settings else "settings"
+            raise FileProblemError(source, problems)
+
+    # -- preview --------------------------------------------------------------------------
+    def preview(self, *, live_estimate_for_all: bool = True) -> list[JobPreview]:
+        """Resolve, validate and estimate every job without calling anything.
+
+        Upstream outputs come from the manifest when they exist, else from stand-ins of the
+        right shape (see :mod:`~tutopanda_providers.runner.samples`).
+        """
+        self.catalog = self._build_catalog()
+        self._check()
+        registry = self.registry()
+        manifest = self.movie.manifest()["jobs"]
+        outputs: dict[str, list[Artefact]] = {}
+        sampled: set[str] = set()
+        previews: list[JobPreview] = []
+        for job in self.plan.ordered():
+            entry = self.catalog.entry(job.producer)
+            descriptor = self._descriptor(job, entry)
+            preview = JobPreview(job, entry, descriptor, self.mode_for(job, entry))
+            preview.uses_samples = bool(sampled.intersection(job.depends_on))
+            card = registry.card(descriptor)
+            try:
+                resolved = resolve_inputs(job.inputs, outputs)
+                preview.inputs = entry.inputs_for(descriptor, resolved)
+                preview.payload = card.validate_inputs(preview.inputs)
+                preview.estimate = card.estimate_cost(preview.payload)
+            except (BadReferenceError, ProviderError) as exc:
+                preview.problems.append(exc.message if isinstance(exc, ProviderError) else str(exc))
+            record = manifest.get(job.id)
+            if (
+                record
+                and preview.payload is not None
+                and not preview.uses_samples
+                and record.get("status") == "succeeded"
+            ):
+                version = self._version(descriptor, preview.mode)
+                same = record.get("fingerprint") == fingerprint(
+                    descriptor, preview.mode, preview.payload, version
+                )
+                artefacts = _artefacts_from(record)
+                preview.up_to_date = same and self._exist(artefacts)
+            if record and record.get("status") == "succeeded" and not preview.uses_samples:
+                outputs[job.id] = _artefacts_from(record)
+            else:
+                outputs[job.id] = sample_artefacts(
+                    job.id, entry.kind, preview.payload or preview.inputs
+                )
+                sampled.add(job.id)
+            previews.append(preview)
+        return previews
+
+    def _version(self, descriptor: Descriptor, mode: Mode) -> str:
+        try:
+            return self.registry().resolve(descriptor, mode=mode).version
+        except ProviderError:
+            return "1"
+
+    def _exist(self, artefacts: list[Artefact]) -> bool:
+        return all(a.blob is None or self.store.exists(a.blob) for a in artefacts)
+
+    def _refuse_over_budget(self, previews: list[JobPreview]) -> None:
+        if self.options.max_cost is None or not self.options.live:
+            return
+        paying = [
+            p for p in previews if p.mode == "live" and (self.options.force or not p.up_to_date)
+        ]
+        total = CostSummary()
+        for p in paying:
+            total.add(p.job.id, p.estimate)
+        if total.known_usd > self.options.max_cost:
+            raise BudgetRefusedError(
+                f"the live jobs of this run are estimated at ${total.known_usd:.4f}, over "
+                f"--max-cost ${self.options.max_cost:.4f}; nothing was called. Raise --max-cost, "
+                "or mock some producers with --use-mock."
+            )
+        if total.unknown and not self.options.allow_unknown_cost:
+            raise BudgetRefusedError(
+                f"the cost of {', '.join(total.unknown)} is unknown, so --max-cost "
+                f"${self.options.max_cost:.4f} cannot be guaranteed; nothing was called. "
+                "Pass --allow-unknown-cost to run anyway."
+            )
+
+    # -- run ------------------------------------------------------------------------------
+    async def run(self) -> RunReport:
+        """Run the plan (or preview it when ``dry_run``) and return the report.
+
+        Raises:
+            FileProblemError: the settings or overrides name models that do not fit.
+            BudgetRefusedError: the live estimate exceeds ``max_cost``.
+            MovieBusyError: another run holds the movie.
+        """
+        started = time.perf_counter()
+        report = RunReport(
+            movie=str(self.movie.folder),
+            plan=self.plan.source,
+            dry_run=self.options.dry_run,
+            live=self.options.live,
+            blobs=self.blobs_root,
+        )
+        if self.options.dry_run:
+            report.previews = self.preview()
+            report.duration_ms = (time.perf_counter() - started) * 1000
+            return report
+        with self.movie.locked(self.options.lock_timeout):
+            previews = self.preview()
+            report.previews = previews
+            self._refuse_over_budget(previews)
+            if self.options.live and self.options.warm_start:
+                await self._warm_start(previews)
+            overrides = self.effective_overrides()
+            self.movie.write_config(
+                {
+                    "overrides": overrides,
+                    "plan": self.plan.source,
+                    "live": self.options.live,
+                    "use_mock": sorted(self.options.use_mock),
+                    "storage": self.blobs_root,
+                    "updated_at": time.time(),
+                }
+            )
+            self.movie.append_event(
+                {
+                    "type": log.RUN_STARTED,
+                    "plan": self.plan.source,
+                    "live": self.options.live,
+                    "use_mock": sorted(self.options.use_mock),
+                    "overrides": overrides,
+                    "jobs": len(previews),
+                }
+            )
+            report.outcomes = await self._execute(previews)
+            self.movie.write_providers(self._selections(report.outcomes))
+            report.duration_ms = (time.perf_counter() - started) * 1000
+            self.movie.append_event(
+                {
+                    "type": log.RUN_FINISHED,
+                    "failed": [o.job_id for o in report.failed],
+                    "spent": report.spent().to_dict(),
+                    "live_estimate": report.live_estimate().to_dict(),
+                    "duration_ms": round(report.duration_ms, 2),
+                }
+            )
+        return report
+
+    def _selections(self, outcomes: list[JobOutcome]) -> dict[str, Any]:
+        selections = self.catalog.selections()
+        for o in outcomes:
+            if o.status in ("succeeded", "skipped") and o.producer in selections:
+                selections[o.producer].setdefault("served_by", {})[o.job_id] = o.model
+        return selections
+
+    async def _warm_start(self, previews: list[JobPreview]) -> None:
+        live = list(
+            dict.fromkeys(p.descriptor for p in previews if p.mode == "live" and not p.up_to_date)
+        )
+        if not live:
+            return
+        reports = await self.registry().warm_start(live, timeout=30.0, mode="live")
+        failed = [r for r in reports if r.status == "failed"]
+        if failed:
+            lines = "; ".join(f"{r.descriptor}: {r.error}" for r in failed)
+            raise ConfigurationError(
+                f"live handlers are not ready, nothing was called: {lines}. "
+                "Run `tutopanda-providers doctor` for details."
+            )
+
+    async def _execute(self, previews: list[JobPreview]) -> list[JobOutcome]:
+        by_id = {p.job.id: p for p in previews}
+        outputs: dict[str, list[Artefact]] = {}
+        outcomes: dict[str, JobOutcome] = {}
+        manifest = self.movie.manifest()
+        in_flight = self.movie.in_flight()
+        manifest_lock = asyncio.Lock()
+        semaphore = asyncio.Semaphore(self.concurrency)
+
+        async def one(job_id: str) -> None:
+            preview = by_id[job_id]
+            job = preview.job
+            bad = [d for d in job.depends_on if outcomes[d].status in ("failed", "blocked")]
+            if bad:
+                outcome = self._outcome(preview, "blocked")
+                outcome.error = {"message": f"not run: upstream {', '.join(bad)} did not succeed"}
+            else:
+                async with semaphore:
+                    outcome = await self._run_job(
+                        preview, outputs, manifest, manifest_lock, in_flight
+                    )
+            outcomes[job_id] = outcome
+            self.listener.job_finished(outcome)
+
+        for layer in self.plan.layers:
+            await asyncio.gather(*(one(job_id) for job_id in layer))
+        return [outcomes[p.job.id] for p in previews]
+
+    def _outcome(self, preview: JobPreview, status: JobStatus) -> JobOutcome:
+        return JobOutcome(
+            job_id=preview.job.id,
+            producer=preview.job.producer,
+            kind=preview.entry.kind,
+            model=str(preview.descriptor),
+            mode=preview.mode,
+            status=status,
+            estimated_live=preview.estimate,
+        )
+
+    async def _run_job(
+        self,
+        preview: JobPreview,
+        outputs: dict[str, list[Artefact]],
+        manifest: dict[str, Any],
+        manifest_lock: asyncio.Lock,
+        in_flight: Mapping[str, Mapping[str, Any]],
+    ) -> JobOutcome:
+        job, entry = preview.job, preview.entry
+        registry = self.registry()
+        started = time.perf_counter()
+        outcome = self._outcome(preview, "failed")
+        try:
+            resolved_inputs = resolve_inputs(job.inputs, outputs)
+        except BadReferenceError as exc:
+            return self._fail(outcome, {"kind": "invalid_input", "message": str(exc)}, started)
+        record = manifest["jobs"].get(job.id)
+        candidates = self._candidates(job, entry)
+        # Up to date: the manifest's artefacts came from the same model, mode and inputs.
+        if record and record.get("status") == "succeeded" and not self.options.force:
+            for descriptor in candidates:
+                if record.get("model") != str(descriptor):
+                    continue
+                try:
+                    card = registry.card(descriptor)
+                    payload = card.validate_inputs(entry.inputs_for(descriptor, resolved_inputs))
+                except ProviderError:
+                    break
+                mode = self.registry().mode_for(job.producer, entry.kind)
+                version = self._version(descriptor, mode)
+                artefacts = _artefacts_from(record)
+                if record.get("fingerprint") == fingerprint(
+                    descriptor, mode, payload, version
+                ) and self._exist(artefacts):
+                    outputs[job.id] = artefacts
+                    outcome.status = "skipped"
+                    outcome.model = str(descriptor)
+                    outcome.artefacts = record.get("artefacts", [])
+                    outcome.mocked = bool(record.get("mocked"))
+                    outcome.cost = Cost(
+                        status="known", amount_usd=0.0, unit="skipped", source="manifest"
+                    )
+                    outcome.estimated_live = Cost.model_validate(
+                        record.get("estimated_live") or {"status": "unknown"}
+                    )
+                    self.movie.append_event(
+                        {"type": log.JOB_SKIPPED, "job_id": job.id, "reason": "up to date"}
+                    )
+                    return outcome
+                break
+
+        self.listener.job_started(preview)
+        last_error: dict[str, Any] | None = None
+        for position, descriptor in enumerate(candidates):
+            outcome.tried.append(str(descriptor))
+            try:
+                handler = registry.resolve(descriptor, producer=job.producer, kind=entry.kind)
+                inputs = entry.inputs_for(descriptor, resolved_inputs)
+                payload = handler.card.validate_inputs(inputs)
+            except InvalidInputError as exc:
+                # The plan's inputs do not fit the model: a fallback would hide the mistake.
+                last_error = exc.to_dict()
+                break
+            except ProviderError as exc:
+                last_error = exc.to_dict()
+                if exc.kind in NO_FALLBACK:
+                    break
+                continue
+            estimate = handler.card.estimate_cost(payload)
+            fp = fingerprint(descriptor, handler.mode, payload, handler.version)
+            resume: dict[str, Any] = {}
+            pending = in_flight.get(job.id)
+            if pending and pending.get("fingerprint") == fp and pending.get("prediction_id"):
+                resume = {"prediction_id": pending["prediction_id"]}
+            info = JobInfo(
+                id=job.id, producer=job.producer, kind=entry.kind, movie_id=self.movie.movie_id
+            )
+            self.movie.append_event(
+                {
+                    "type": log.JOB_STARTED,
+                    "job_id": job.id,
+                    "producer": job.producer,
+                    "model": str(descriptor),
+                    "mode": handler.mode,
+                    "fingerprint": fp,
+                    "resume": resume,
+                    "fallback": position > 0,
+                }
+            )
+            upstream = {
+                f"{dep}:{a.name}" if i else dep: a
+                for dep in job.depends_on
+                for i, a in enumerate(outputs.get(dep, []))
+            }
+            request = registry.new_request(
+                descriptor,
+                inputs,
+                job=info,
+                timeout=self.timeout,
+                upstream=upstream,
+                resume=resume,
+            )
+            request.storage = self.store
+            request.telemetry = EventEmitter(
+                _RemoteJobSink(request.telemetry.sink, self.movie, job.id, fp),
+                request.telemetry.attributes,
+            )
+            try:
+                result = await handler.invoke(request)
+            except ProviderError as exc:
+                last_error = exc.to_dict()
+                self.movie.append_event(
+                    {
+                        "type": log.JOB_FAILED,
+                        "job_id": job.id,
+                        "model": str(descriptor),
+                        "error": last_error,
+                    }
+                )
+                if exc.kind in NO_FALLBACK:
+                    break
+                continue
+            except Exception as exc:  # a handler bug must not take the whole run down
+                last_error = {"kind": "unexpected", "message": f"{type(exc).__name__}: {exc}"}
+                self.movie.append_event(
+                    {
+                        "type": log.JOB_FAILED,
+                        "job_id": job.id,
+                        "model": str(descriptor),
+                        "error": last_error,
+                    }
+                )
+                continue
+            if position > 0:
+                result.meta.fell_back = True
+            await self._record(
+                outcome,
+                result,
+                job,
+                info,
+                descriptor,
+                handler.mode,
+                fp,
+                estimate,
+                manifest,
+                manifest_lock,
+            )
+            outputs[job.id] = result.artefacts
+            outcome.duration_ms = (time.perf_counter() - started) * 1000
+            return outcome
+        return self._fail(outcome, last_error or {"message": "no model could run the job"}, started)
+
+    def _fail(self, outcome: JobOutcome, error: dict[str, Any], started: float) -> JobOutcome:
+        outcome.status = "failed"
+        outcome.error = error
+        outcome.duration_ms = (time.perf_counter() - started) * 1000
+        return outcome
+
+    async def _record(
+        self,
+        outcome: JobOutcome,
+        result: ProducerResult,
+        job: Job,
+        info: JobInfo,
+        descriptor: Descriptor,
+        mode: Mode,
+        fp: str,
+        estimate: Cost,
+        manifest: dict[str, Any],
+        manifest_lock: asyncio.Lock,
+    ) -> None:
+        mocked = result.meta.mocked
+        records = [_artefact_record(a, mocked) for a in result.artefacts]
+        cost = result.provider.cost
+        live_estimate = cost.estimated_live if mocked and cost.estimated_live else estimate
+        if not mocked and cost.amount_usd is not None:
+            live_estimate = cost
+        outcome.status = "succeeded"
+        outcome.model = str(descriptor)
+        outcome.mode = mode
+        outcome.artefacts = records
+        outcome.mocked = mocked
+        outcome.cost = cost
+        outcome.estimated_live = live_estimate
+        payload = result.event_payload(info)
+        payload.update({"job_id": job.id, "fingerprint": fp, "mocked": mocked})
+        self.movie.append_event(payload)
+        async with manifest_lock:
+            manifest["jobs"][job.id] = {
+                "producer": job.producer,
+                "kind": info.kind.value,
+                "model": str(descriptor),
+                "mode": mode,
+                "status": "succeeded",
+                "mocked": mocked,
+                "fingerprint": fp,
+                "artefacts": records,
+                "cost": cost.model_dump(mode="json", exclude_none=True),
+                "estimated_live": live_estimate.model_dump(mode="json", exclude_none=True),
+                "provider": result.provider.model_dump(mode="json", exclude_none=True),
+                "fell_back": result.meta.fell_back,
+                "finished_at": time.time(),
+            }
+            self.movie.write_manifest(manifest)
+
+
+__all__ = [
+    "NO_FALLBACK",
+    "CostSummary",
+    "JobOutcome",
+    "JobPreview",
+    "RunListener",
+    "RunOptions",
+    "RunReport",
+    "Runner",
+    "fingerprint",
+]

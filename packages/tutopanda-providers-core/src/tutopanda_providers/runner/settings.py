@@ -1,0 +1,219 @@
+"""Settings: the producer catalog (producer → kind, model, fallbacks, defaults) and run options.
+
+The shipped defaults (``tutopanda_providers/data/default-settings.toml``) map every producer to
+a seed model. A user's settings file is laid over them: a producer it names replaces the
+default producer entirely (so its model is always written down, never implied); ``[runner]``
+keys replace the default keys one by one. Validation errors name the file, the line and the fix.
+
+Where the settings come from, first found wins: ``--settings FILE``, ``$TUTOPANDA_SETTINGS``,
+``./tutopanda.toml``, the shipped defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tutopanda_providers.contracts import Descriptor, ProducerKind
+from tutopanda_providers.runner.errors import FileProblemError
+from tutopanda_providers.runner.locate import dotted, where
+
+SETTINGS_ENV = "TUTOPANDA_SETTINGS"
+LOCAL_SETTINGS = "tutopanda.toml"
+DEFAULT_SETTINGS_NAME = "default-settings.toml"
+
+
+def _check_ref(value: str) -> str:
+    Descriptor.parse(value)
+    return value
+
+
+class ProducerSettings(BaseModel):
+    """One producer of the catalog."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ProducerKind
+    model: str
+    fallbacks: list[str] = Field(default_factory=list)
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    model_defaults: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    environment: str = "local"
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        return _check_ref(value)
+
+    @field_validator("fallbacks")
+    @classmethod
+    def _fallbacks(cls, value: list[str]) -> list[str]:
+        for ref in value:
+            _check_ref(ref)
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: str) -> str:
+        if value not in ("local", "cloud"):
+            raise ValueError("environment must be 'local' or 'cloud'")
+        return value
+
+
+class RunnerSettings(BaseModel):
+    """The ``[runner]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    concurrency: int = Field(default=4, ge=1, le=256)
+    timeout_seconds: float = Field(default=900, gt=0)
+    storage: str | None = None
+    redis_url: str | None = None
+
+
+class SettingsFile(BaseModel):
+    """A whole settings file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    producers: dict[str, ProducerSettings] = Field(default_factory=dict)
+
+
+@dataclass
+class Settings:
+    """Loaded settings, with where each producer was defined (for error lines)."""
+
+    producers: dict[str, ProducerSettings]
+    runner: RunnerSettings
+    sources: list[str]
+    origin: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def where(self, producer: str, *keys: str | int) -> str:
+        """``file:line`` of ``producers.<producer>.<keys>``."""
+        file, text = self.origin.get(
+            producer, (self.sources[-1] if self.sources else "<settings>", "")
+        )
+        return where(file, text or None, ("producers", producer, *keys))
+
+
+def default_settings_text() -> str:
+    """The shipped defaults as TOML text."""
+    return (resources.files("tutopanda_providers") / "data" / DEFAULT_SETTINGS_NAME).read_text(
+        encoding="utf-8"
+    )
+
+
+def settings_path(explicit: str | Path | None = None) -> Path | None:
+    """The user settings file in effect, or ``None`` for the shipped defaults only."""
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get(SETTINGS_ENV)
+    if env:
+        return Path(env)
+    local = Path(LOCAL_SETTINGS)
+    return local if local.is_file() else None
+
+
+def _parse(text: str, file: str) -> tuple[dict[str, Any], SettingsFile]:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FileProblemError(file, [f"{file}: not valid TOML: {exc}"]) from exc
+    try:
+        return raw, SettingsFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            f"{where(file, text, tuple(err['loc']))}: {dotted(tuple(err['loc']))}: {_fix(err)}"
+            for err in exc.errors(include_url=False)
+        ]
+        raise FileProblemError(file, problems) from exc
+
+
+def _fix(err: Mapping[str, Any]) -> str:
+    loc = tuple(err.get("loc", ()))
+    kind = err.get("type")
+    if kind == "missing" and loc[-1:] == ("model",):
+        return (
+            'has no model; add model = "provider/model" (a model is never implied; list them '
+            "with `tutopanda-providers models`)"
+        )
+    if kind == "missing" and loc[-1:] == ("kind",):
+        kinds = ", ".join(k.value for k in ProducerKind)
+        return f'has no kind; add kind = "..." (one of {kinds})'
+    if kind == "enum":
+        kinds = ", ".join(k.value for k in ProducerKind)
+        return f"{err.get('input')!r} is not a kind; use one of {kinds}"
+    if kind == "extra_forbidden":
+        if len(loc) >= 3 and loc[0] == "producers":
+            return "is not a producer key; use kind, model, fallbacks, inputs, model_defaults, environment"
+        if loc[:1] == ("runner",):
+            return "is not a runner key; use concurrency, timeout_seconds, storage, redis_url"
+        return "is not a settings key; the file takes version, [runner] and [producers.<Name>]"
+    if kind == "value_error":
+        return str(err.get("msg", "")).removeprefix("Value error, ")
+    return str(err.get("msg", "is invalid"))
+
+
+def load_settings(path: str | Path | None = None, *, use_defaults: bool = True) -> Settings:
+    """Load the shipped defaults and lay the user's settings file over them.
+
+    Args:
+        path: the user's file (``None``: see :func:`settings_path`).
+        use_defaults: start from the shipped defaults (``False``: the file alone).
+
+    Raises:
+        FileProblemError: the file cannot be read or is invalid; every problem has a line.
+    """
+    producers: dict[str, ProducerSettings] = {}
+    runner_raw: dict[str, Any] = {}
+    sources: list[str] = []
+    origin: dict[str, tuple[str, str]] = {}
+
+    def apply(text: str, file: str) -> None:
+        raw, parsed = _parse(text, file)
+        for name, producer in parsed.producers.items():
+            producers[name] = producer
+            origin[name] = (file, text)
+        runner_raw.update(raw.get("runner", {}))
+        sources.append(file)
+
+    if use_defaults:
+        apply(default_settings_text(), f"<package>/{DEFAULT_SETTINGS_NAME}")
+    user = settings_path(path)
+    if user is not None:
+        try:
+            text = user.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise FileProblemError(
+                str(user),
+                [f"{user}: cannot read the settings file: {exc.strerror or exc}; check the path"],
+            ) from exc
+        apply(text, str(user))
+    return Settings(
+        producers=producers,
+        runner=RunnerSettings.model_validate(runner_raw),
+        sources=sources,
+        origin=origin,
+    )
+
+
+__all__ = [
+    "LOCAL_SETTINGS",
+    "SETTINGS_ENV",
+    "ProducerSettings",
+    "RunnerSettings",
+    "Settings",
+    "SettingsFile",
+    "default_settings_text",
+    "load_settings",
+    "settings_path",
+]
