@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tutopanda_providers import plugins as plugin_loading
 from tutopanda_providers.cards import ModelCard
 from tutopanda_providers.contracts import (
+    Cost,
     Descriptor,
     Environment,
     HandlerContext,
@@ -324,15 +325,32 @@ class ProviderRegistry:
     def middleware(self) -> list[Middleware]:
         """The full chain: the built-in middleware (or ``options.middleware``), then plugins'."""
         if self._middleware is None:
-            from tutopanda_providers.pipeline import PipelineOptions, default_middleware
+            from tutopanda_providers.pipeline import (
+                PipelineOptions,
+                bind_middleware,
+                default_middleware,
+            )
 
             builtin = (
                 self.options.middleware
                 if self.options.middleware is not None
                 else default_middleware(self.options.pipeline or PipelineOptions())
             )
-            self._middleware = [*builtin, *self._plugin_middleware]
+            chain = [*builtin, *self._plugin_middleware]
+            bind_middleware(chain, self)  # fallbacks resolve other models through the registry
+            self._middleware = chain
         return self._middleware
+
+    def estimate(self, descriptor: Descriptor | str, inputs: Mapping[str, Any]) -> Cost:
+        """The estimated live cost of invoking ``descriptor`` with ``inputs``, before any call.
+
+        Raises:
+            UnknownModelError: no such model.
+            InvalidInputError: the inputs do not fit the model.
+        """
+        from tutopanda_providers.pricing import estimate_cost
+
+        return estimate_cost(self.card(descriptor), inputs)
 
     def _pipeline(self) -> Next:
         if self._chain is None:
@@ -849,7 +867,7 @@ def create_provider_registry(
     )
     secrets = ChainSecretResolver([*resolvers, *plugin_resolvers, EnvSecretResolver(dotenv=".env")])
 
-    return ProviderRegistry(
+    registry = ProviderRegistry(
         options,
         entries,
         cards,
@@ -859,6 +877,12 @@ def create_provider_registry(
         secrets,
         warnings,
     )
+    if options.pipeline is not None and options.pipeline.fallbacks:
+        # Checked now, not when a fallback fires; the rest of the pipeline stays lazy.
+        from tutopanda_providers.fallback import check_fallbacks
+
+        check_fallbacks(registry, options.pipeline.fallbacks)
+    return registry
 
 
 __all__ = [

@@ -17,7 +17,8 @@ How long to wait:
     started: the last error is raised at once.
 
 How many attempts:
-    ``max_attempts`` is shared by retries and fallbacks of one job (see ``docs/pipeline.md``).
+    ``attempts_per_model`` on one model, and ``max_attempts`` for the whole job, shared by
+    retries and fallbacks (see ``docs/pipeline.md``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ class RetryPolicy:
 
     Attributes:
         max_attempts: attempts per job, counting retries and fallbacks together (>= 1).
+        attempts_per_model: attempts on one model before its failure stands (and a fallback,
+            if any, takes over); the job's ``max_attempts`` caps them all.
         base_backoff: seconds before the first retry (doubled each time).
         max_backoff: longest computed backoff in seconds (a provider's ``retry_after`` may
             ask for longer and is honoured).
@@ -63,7 +66,8 @@ class RetryPolicy:
         random: returns a float in ``[0, 1)``; injectable so tests can fix the jitter.
     """
 
-    max_attempts: int = 3
+    max_attempts: int = 6
+    attempts_per_model: int = 3
     base_backoff: float = 0.5
     max_backoff: float = 30.0
     jitter: float = 0.25
@@ -71,8 +75,8 @@ class RetryPolicy:
     random: Callable[[], float] = field(default=random.random, repr=False)
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("RetryPolicy.max_attempts must be at least 1")
+        if self.max_attempts < 1 or self.attempts_per_model < 1:
+            raise ValueError("RetryPolicy.max_attempts and attempts_per_model must be at least 1")
 
     def backoff(self, retry_number: int) -> float:
         """The computed wait before retry ``retry_number`` (1 for the first retry)."""
@@ -109,7 +113,10 @@ def parse_retry_after(
             try:
                 return max(0.0, float(value))
             except ValueError:
-                parsed = email.utils.parsedate_to_datetime(value) if value else None
+                try:
+                    parsed = email.utils.parsedate_to_datetime(value)
+                except (TypeError, ValueError):
+                    parsed = None
                 if parsed is not None:
                     return max(0.0, parsed.timestamp() - now())
         reset = lowered.get("x-ratelimit-reset-requests")
@@ -209,6 +216,8 @@ class RetryMiddleware:
         def stop(retry_state: RetryCallState) -> bool:
             if state[ATTEMPTS] >= state[MAX_ATTEMPTS]:
                 return True
+            if retry_state.attempt_number >= self.policy.attempts_per_model:
+                return True
             exc = _exception(retry_state)
             after = exc.retry_after if isinstance(exc, ProviderError) else None
             if after is not None and after > self.policy.max_retry_after:
@@ -274,6 +283,7 @@ def describe(policy: RetryPolicy) -> dict[str, Any]:
     """The policy as a JSON-able dict (for ``tutopanda-providers`` diagnostics)."""
     return {
         "max_attempts": policy.max_attempts,
+        "attempts_per_model": policy.attempts_per_model,
         "base_backoff": policy.base_backoff,
         "max_backoff": policy.max_backoff,
         "jitter": policy.jitter,
