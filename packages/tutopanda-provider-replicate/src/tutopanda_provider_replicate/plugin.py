@@ -1,0 +1,38 @@
+"""The ``replicate`` plugin: registers a live implementation for every model card.
+
+Loading this module imports neither ``replicate`` nor ``httpx``: the factory imports the
+handler (and with it the SDK) only when the registry creates a handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from tutopanda_providers.hookspecs import HOOK_CONTRACT_VERSION, hookimpl
+from tutopanda_providers.registry import Implementation
+
+from tutopanda_provider_replicate.cards import CARDS
+
+if TYPE_CHECKING:
+    from tutopanda_providers.contracts import HandlerContext, ProducerHandler
+
+TUTOPANDA_HOOK_CONTRACT = HOOK_CONTRACT_VERSION
+#: Bump when a handler's outputs change for the same inputs (part of cache keys).
+HANDLER_VERSION = "1"
+
+
+def create_handler(context: HandlerContext) -> ProducerHandler:
+    """Build the live handler for ``context.descriptor`` (imports the Replicate SDK)."""
+    from tutopanda_provider_replicate.handler import ReplicateHandler
+
+    return ReplicateHandler(context)
+
+
+@hookimpl
+def tutopanda_register_providers(register: Callable[[Implementation], None]) -> None:
+    """Register the live implementation of each Replicate model of the seed."""
+    for card in CARDS:
+        register(
+            Implementation.for_card(card, create_handler, mode="live", version=HANDLER_VERSION)
+        )
