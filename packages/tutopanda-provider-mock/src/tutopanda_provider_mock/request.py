@@ -204,6 +204,7 @@ def _music(inputs: Mapping[str, Any], mime: str) -> MediaRequest:
 
 def _image(inputs: Mapping[str, Any], mime: str) -> MediaRequest:
     width, height, ratio = _image_size(inputs)
+    ratio = _asked_ratio(inputs, width, height) or ratio
     return MediaRequest(
         kind=ProducerKind.IMAGE,
         mime=mime,
@@ -223,6 +224,7 @@ def _video(card: ModelCard, inputs: Mapping[str, Any], mime: str) -> MediaReques
     if duration is None and isinstance(frames, (int, float)) and frames > 0:
         duration = float(frames) / fps
     width, height, ratio = _video_size(inputs)
+    ratio = _asked_ratio(inputs, width, height) or ratio
     flag = _first(inputs, AUDIO_FLAG_FIELDS)
     generate_audio = (
         bool(flag) if isinstance(flag, bool) else "generates_audio" in card.capabilities
@@ -294,6 +296,15 @@ def _video_size(inputs: Mapping[str, Any]) -> tuple[int, int, str]:
     if ratio[0] >= ratio[1]:
         return _even_box(short * ratio[0] / ratio[1], short)
     return _even_box(short, short * ratio[1] / ratio[0])
+
+
+def _asked_ratio(inputs: Mapping[str, Any], width: int, height: int) -> str | None:
+    # Name the ratio as the request did ("16:9") when the rounded size still has it.
+    asked = inputs.get("aspect_ratio")
+    ratio = parse_ratio(asked)
+    if ratio is None or abs(width / height - ratio[0] / ratio[1]) > 0.02 * ratio[0] / ratio[1]:
+        return None
+    return str(asked).strip()
 
 
 def _even_box(width: float, height: float, multiple: int = 2) -> tuple[int, int, str]:
