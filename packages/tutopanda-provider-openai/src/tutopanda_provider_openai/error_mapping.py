@@ -12,9 +12,7 @@ An error *status* is an answer: the server says what happened and nothing billab
 
 from __future__ import annotations
 
-import email.utils
 import re
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +30,7 @@ from tutopanda_providers.errors import (
     RateLimitedError,
     TransientError,
 )
+from tutopanda_providers.retry import parse_retry_after
 
 from tutopanda_provider_openai.cards import API_KEY_NAME, PROVIDER
 
@@ -62,23 +61,16 @@ def retry_after_from(headers: Mapping[str, str], message: str = "") -> float | N
     HTTP date), then "Please try again in 3.89s" in the message, then the reset time of the
     exhausted ``x-ratelimit-*`` bucket. ``None`` when nothing says."""
     lower = {k.lower(): v for k, v in headers.items()}
-    value = lower.get("retry-after-ms")
-    if value:
+    standard: dict[str, str] = {
+        k: lower[k] for k in ("retry-after-ms", "retry-after") if k in lower
+    }
+    if standard:
         try:
-            return max(0.0, float(value) / 1000)
-        except ValueError:
-            pass
-    value = lower.get("retry-after")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                when = None
-            if when is not None:
-                return max(0.0, when.timestamp() - time.time())
+            wait = parse_retry_after(standard)
+        except (TypeError, ValueError):  # an unreadable HTTP date
+            wait = None
+        if wait is not None:
+            return wait
     found = _TRY_AGAIN.search(message)
     if found:
         seconds = parse_duration(found.group(1))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tutopanda_providers.contracts import (
@@ -27,6 +30,8 @@ from tutopanda_provider_openai.pricing import TokenUsage, price_usage
 from tutopanda_provider_openai.response_reading import raise_for_outcome
 from tutopanda_provider_openai.structured import parse_structured, strict_text_format, to_json
 
+#: How many unfinished jobs keep their completed batches for a retry.
+_KEPT_JOBS = 64
 #: The structured-output format of every prompt call.
 PROMPT_FORMAT = strict_text_format(PromptSet)
 
@@ -34,6 +39,18 @@ PROMPT_FORMAT = strict_text_format(PromptSet)
 def batches(segments: Sequence[ScriptSegment], size: int) -> list[list[ScriptSegment]]:
     """``segments`` in order, in groups of at most ``size``."""
     return [list(segments[i : i + size]) for i in range(0, len(segments), size)]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What one call made: its prompts (fitted), the changes made to them, and its usage."""
+
+    prompts: list[GeneratedPrompt]
+    adjustments: list[Adjustment]
+    response_id: str | None
+    usage: TokenUsage
+    web_search_calls: int
+    model_version: str | None
 
 
 class PromptHandler:
@@ -55,6 +72,7 @@ class PromptHandler:
         self.environment: Environment = context.descriptor.environment
         self.card = context.card
         self.client = ResponsesClient(context)
+        self._completed: OrderedDict[str, dict[int, BatchResult]] = OrderedDict()
 
     async def warm_start(self, context: WarmStartContext) -> None:
         """Fail now, with how to fix it, if the API key is missing."""
@@ -76,40 +94,37 @@ class PromptHandler:
         }
 
     async def invoke(self, request: ProviderRequest) -> ProducerResult:
-        """Call gpt-5-mini once per batch and return every prompt as one JSON artefact."""
+        """Call gpt-5-mini once per batch and return every prompt as one JSON artefact.
+
+        Batches that succeeded are kept (per job id and inputs) until the job succeeds, so a
+        retry of the same job after, say, a 429 on the third batch starts at the third batch
+        instead of paying for the first two again.
+        """
         inputs = Gpt5MiniPromptInputs.model_validate(dict(request.inputs))
-        prompts: list[GeneratedPrompt] = []
-        adjustments: list[Adjustment] = []
-        response_ids: list[str] = []
-        usage = TokenUsage()
-        searches = 0
-        model_version: str | None = None
-        for batch in batches(inputs.segments, inputs.batch_size):
-            try:
-                reading = await self.client.create(request, self.request_body(inputs, batch))
-            except ProviderError as exc:
-                self._note_spent(exc, response_ids, usage, searches)
-                raise
-            usage += reading.usage
-            searches += reading.web_search_calls
-            model_version = model_version or reading.model
-            if reading.id:
-                response_ids.append(reading.id)
-            try:
-                raise_for_outcome(
-                    reading, model=self.model, max_output_tokens=inputs.max_output_tokens
-                )
-                parsed = parse_structured(
-                    reading.output_text, PromptSet, provider=PROVIDER, model_name=self.model
-                )
-                fitted, changes = enforce_constraints(
-                    parsed, batch, inputs.targets, provider=PROVIDER, model=self.model
-                )
-            except ProviderError as exc:
-                self._note_spent(exc, response_ids, usage, searches)
-                raise
-            prompts.extend(fitted)
-            adjustments.extend(changes)
+        done = self._completed_batches(request, inputs)
+        results: list[BatchResult] = []
+        for number, batch in enumerate(batches(inputs.segments, inputs.batch_size)):
+            result = done.get(number)
+            if result is None:
+                try:
+                    result = await self._run_batch(request, inputs, batch)
+                except ProviderError as exc:
+                    earlier = price_usage(self.card.price, _total_usage(done.values()))
+                    exc.details["cost_usd"] = round(
+                        float(exc.details.get("cost_usd") or 0.0) + (earlier.amount_usd or 0.0),
+                        8,
+                    )
+                    exc.details["response_ids"] = [
+                        r.response_id for r in done.values() if r.response_id
+                    ] + ([exc.details["response_id"]] if exc.details.get("response_id") else [])
+                    exc.details["batches_done"] = len(done)
+                    raise
+                done[number] = result
+            results.append(result)
+        self._forget(request, inputs)
+        usage = _total_usage(results)
+        searches = sum(r.web_search_calls for r in results)
+        response_ids = [r.response_id for r in results if r.response_id]
         cost = price_usage(self.card.price, usage, web_search_calls=searches)
         return ProducerResult(
             artefacts=[
@@ -117,14 +132,14 @@ class PromptHandler:
                     name="prompts",
                     kind=ProducerKind.PROMPT,
                     mime="application/json",
-                    data=to_json(PromptSet(prompts=prompts)),
+                    data=to_json(PromptSet(prompts=[p for r in results for p in r.prompts])),
                 )
             ],
             provider=ProviderMetadata(
                 provider=PROVIDER,
                 model=self.model,
                 environment=self.environment,
-                model_version=model_version,
+                model_version=next((r.model_version for r in results if r.model_version), None),
                 response_ids=response_ids,
                 cost=cost,
                 extra={
@@ -132,18 +147,67 @@ class PromptHandler:
                     "calls": len(response_ids),
                     "batch_size": inputs.batch_size,
                     "reasoning_effort": inputs.reasoning_effort,
-                    "adjustments": [a.to_dict() for a in adjustments],
+                    "adjustments": [a.to_dict() for r in results for a in r.adjustments],
                 },
             ),
         )
 
-    def _note_spent(
-        self, exc: ProviderError, response_ids: list[str], usage: TokenUsage, searches: int
-    ) -> None:
-        """Record on a failure what the calls made so far cost (the failed one included)."""
-        spent = price_usage(self.card.price, usage, web_search_calls=searches)
-        exc.details.setdefault("response_ids", list(response_ids))
-        exc.details.setdefault("cost_usd", spent.amount_usd)
+    async def _run_batch(
+        self,
+        request: ProviderRequest,
+        inputs: Gpt5MiniPromptInputs,
+        batch: Sequence[ScriptSegment],
+    ) -> BatchResult:
+        reading = await self.client.create(request, self.request_body(inputs, batch))
+        try:
+            raise_for_outcome(reading, model=self.model, max_output_tokens=inputs.max_output_tokens)
+            parsed = parse_structured(
+                reading.output_text, PromptSet, provider=PROVIDER, model_name=self.model
+            )
+            fitted, changes = enforce_constraints(
+                parsed, batch, inputs.targets, provider=PROVIDER, model=self.model
+            )
+        except ProviderError as exc:
+            spent = price_usage(
+                self.card.price, reading.usage, web_search_calls=reading.web_search_calls
+            )
+            exc.details.setdefault("response_id", reading.id)
+            exc.details["cost_usd"] = spent.amount_usd
+            # Paid for already: not to be re-sent blindly, counted as spent by a budget.
+            exc.request_sent = exc.request_sent or reading.billed
+            raise
+        return BatchResult(
+            prompts=fitted,
+            adjustments=changes,
+            response_id=reading.id,
+            usage=reading.usage,
+            web_search_calls=reading.web_search_calls,
+            model_version=reading.model,
+        )
+
+    def _key(self, request: ProviderRequest, inputs: Gpt5MiniPromptInputs) -> str:
+        digest = hashlib.sha256(inputs.model_dump_json().encode()).hexdigest()[:16]
+        return f"{request.job.id}:{digest}"
+
+    def _completed_batches(
+        self, request: ProviderRequest, inputs: Gpt5MiniPromptInputs
+    ) -> dict[int, BatchResult]:
+        key = self._key(request, inputs)
+        done = self._completed.pop(key, {})
+        self._completed[key] = done  # most recent last
+        while len(self._completed) > _KEPT_JOBS:
+            self._completed.popitem(last=False)
+        return done
+
+    def _forget(self, request: ProviderRequest, inputs: Gpt5MiniPromptInputs) -> None:
+        self._completed.pop(self._key(request, inputs), None)
 
 
-__all__ = ["PROMPT_FORMAT", "PromptHandler", "batches"]
+def _total_usage(results: Iterable[BatchResult]) -> TokenUsage:
+    total = TokenUsage()
+    for result in results:
+        total += result.usage
+    return total
+
+
+__all__ = ["PROMPT_FORMAT", "BatchResult", "PromptHandler", "batches"]

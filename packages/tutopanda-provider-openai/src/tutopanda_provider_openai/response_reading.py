@@ -56,6 +56,11 @@ class ResponseReading:
     usage: TokenUsage = field(default_factory=TokenUsage)
     model: str | None = None
 
+    @property
+    def billed(self) -> bool:
+        """Whether the response reports tokens, i.e. the call was paid for whatever its status."""
+        return self.usage.input_tokens > 0 or self.usage.output_tokens > 0
+
 
 def read_response(data: Mapping[str, Any]) -> ResponseReading:
     """Read a Responses API answer given as JSON data."""

@@ -99,6 +99,9 @@ class ScriptHandler:
         except ProviderError as exc:
             exc.details.setdefault("response_id", reading.id)
             exc.details.setdefault("cost_usd", cost.amount_usd)
+            # Paid for already: neither the retry nor the fallback middleware should re-send
+            # blindly, and a budget counts it as spent.
+            exc.request_sent = exc.request_sent or reading.billed
             raise
         script, notes = self._finish(script, reading, inputs)
         return ProducerResult(
