@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tutopanda_providers import ModelCard
 from tutopanda_provider_mock import interpret, narration_seconds
 from tutopanda_provider_mock.cards import demo_cards
 from tutopanda_provider_mock.request import MediaRequest
+from tutopanda_providers import ModelCard
 
 
 def read(cards: dict[str, ModelCard], ref: str, inputs: dict[str, Any]) -> MediaRequest:
