@@ -153,11 +153,11 @@ class ScriptedHandler:
             raise outcome
         if callable(outcome):
             await outcome(request)
-        cost = (
-            self.card.estimate_cost(request.inputs).model_copy(update={"status": "known"})
-            if self.script.report_cost
-            else Cost.unknown("the fake did not say")
-        )
+        cost = self.card.estimate_cost(request.inputs)
+        if not self.script.report_cost:
+            cost = Cost.unknown("the fake did not say")
+        elif cost.status == "estimated":
+            cost = cost.model_copy(update={"status": "known"})
         return ProducerResult(
             artefacts=[Artefact(kind=request.job.kind, mime="text/plain", text=self.model)],
             provider=ProviderMetadata(provider=self.provider, model=self.model, cost=cost),
