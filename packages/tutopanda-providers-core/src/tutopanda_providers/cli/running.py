@@ -269,39 +269,64 @@ def _run_with_progress(plan: Any, catalog: Any, movie_dir: Path, options: Any) -
         return asyncio.run(runner.run())
 
 
+def _short_facts(record: dict[str, Any]) -> str:
+    facts = record.get("facts") or {}
+    mime = str(record.get("mime", ""))
+    parts = [mime.split("/")[-1] if "/" in mime else mime]
+    if facts.get("width") and facts.get("height"):
+        parts.append(f"{facts['width']}x{facts['height']}")
+    if facts.get("duration_seconds") is not None:
+        parts.append(f"{facts['duration_seconds']:.1f}s")
+    return " ".join(parts)
+
+
 def _print_summary(report: RunReport) -> None:
     from rich.table import Table
 
     out = console()
-    table = Table(title=f"{report.plan} → {report.movie}")
-    for column in ("job", "model", "status", "artefacts", "time", "cost", "live cost"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=f"{report.plan} -> {report.movie}", title_justify="left")
+    table.add_column("job", no_wrap=True)
+    table.add_column("model", overflow="fold", min_width=22, max_width=34)
+    table.add_column("status", no_wrap=True)
+    table.add_column("artefacts", overflow="fold")
+    table.add_column("time", justify="right", no_wrap=True)
+    table.add_column("cost", justify="right", no_wrap=True)
+    table.add_column("live", justify="right", no_wrap=True)
     for o in report.outcomes:
-        status: str = o.status
         if o.status in ("succeeded", "skipped"):
-            status += " (mocked)" if o.mocked else " (live)"
-        artefacts = ", ".join(f"{a.get('name')} {a.get('mime')}" for a in o.artefacts) or (
-            "-" if not o.error else str(o.error.get("message", ""))[:120]
-        )
+            status = ("mocked" if o.mocked else "live") + (
+                " (kept)" if o.status == "skipped" else ""
+            )
+            artefacts = ", ".join(_short_facts(a) for a in o.artefacts) or "-"
+        else:
+            status = o.status.upper()
+            artefacts = str((o.error or {}).get("message", ""))[:160]
+        spent = "$0" if o.status == "skipped" or o.mocked else cost_text(o.cost).split(" (")[0]
         table.add_row(
             o.job_id,
             o.model,
             status,
             artefacts,
-            f"{o.duration_ms / 1000:.2f}s",
-            cost_text(o.cost) if o.status == "succeeded" else "-",
-            cost_text(o.estimated_live),
+            f"{o.duration_ms / 1000:.1f}s",
+            spent if o.status in ("succeeded", "skipped") else "-",
+            cost_text(o.estimated_live).split(" (")[0],
         )
     out.print(table)
     for o in report.failed:
         message = (o.error or {}).get("message", "")
         out.print(f"failed: {o.job_id}: {message}", markup=False, style="red")
+    mocked = sum(1 for o in report.outcomes if o.mocked and o.status in ("succeeded", "skipped"))
     out.print(
-        f"artefacts: {report.blobs} (manifest: {Path(report.movie) / 'manifest.json'})",
+        f"{len(report.outcomes)} jobs: {mocked} mocked, "
+        f"{sum(1 for o in report.outcomes if o.status == 'skipped')} kept from earlier runs, "
+        f"{len(report.failed)} failed",
         markup=False,
     )
+    out.print(f"artefacts are in {report.blobs}", markup=False)
+    out.print(f"manifest: {Path(report.movie) / 'manifest.json'}", markup=False)
     out.print(
-        f"spent {report.spent().text()}; the same run live would cost {report.live_estimate().text()}",
+        f"spent {report.spent().text()}; the same run live would cost "
+        f"{report.live_estimate().text()}",
         markup=False,
     )
 
@@ -391,16 +416,19 @@ def estimate(
         raise typer.Exit(code)
     from rich.table import Table
 
-    table = Table(title=f"live cost of {plan_path} (nothing called)")
-    for column in ("job", "producer", "model", "estimate", "basis"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=f"live cost of {plan_path} (nothing called)", title_justify="left")
+    table.add_column("job", no_wrap=True)
+    table.add_column("model", overflow="fold", max_width=34)
+    table.add_column("estimate", justify="right", no_wrap=True)
+    table.add_column("basis", overflow="fold")
     for p in previews:
-        basis = p.estimate.reason or p.estimate.source or ""
         if p.estimate.items:
-            basis = ", ".join(
-                f"{i.quantity:g} {i.unit} at ${i.usd_per_unit:g}" for i in p.estimate.items
-            )
-        table.add_row(p.job.id, p.job.producer, str(p.descriptor), cost_text(p.estimate), basis)
+            basis = ", ".join(f"{i.quantity:.4g} {i.unit}" for i in p.estimate.items[:2])
+            if len(p.estimate.items) > 2:
+                basis += ", ..."
+        else:
+            basis = (p.estimate.reason or p.estimate.source or "")[:80]
+        table.add_row(p.job.id, str(p.descriptor), cost_text(p.estimate).split(" (")[0], basis)
     out = console()
     out.print(table)
     out.print(f"total: {total.text()}", markup=False)

@@ -18,6 +18,8 @@ from tutopanda_providers.errors import ConfigurationError, ProviderError
 from tutopanda_providers.runner.settings import Settings
 
 if TYPE_CHECKING:
+    from tutopanda_providers.contracts import ProducerResult
+    from tutopanda_providers.pipeline import InvokeContext, Next
     from tutopanda_providers.registry import ProviderRegistry
 
 
@@ -186,4 +188,26 @@ class Catalog:
         return {name: self.entries[name].to_dict() for name in sorted(self.entries)}
 
 
-__all__ = ["Catalog", "CatalogEntry", "parse_overrides"]
+class ModelDefaultsMiddleware:
+    """Lays the settings' per-model default inputs under a job's inputs, for the model that runs.
+
+    It sits inside the fallback middleware and outside validation, so a fallback model gets its
+    own defaults, never the primary's.
+    """
+
+    name = "model_defaults"
+    order = 25
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    async def __call__(self, context: InvokeContext, call_next: Next) -> ProducerResult:
+        """Merge ``model_defaults[<model>]`` of the job's producer under the request's inputs."""
+        entry = self.catalog.entries.get(context.request.job.producer)
+        defaults = entry.model_defaults.get(context.card.ref) if entry else None
+        if defaults:
+            context.request.inputs = {**dict(defaults), **dict(context.request.inputs)}
+        return await call_next(context)
+
+
+__all__ = ["Catalog", "CatalogEntry", "ModelDefaultsMiddleware", "parse_overrides"]

@@ -34,14 +34,10 @@ from tutopanda_providers.contracts import (
     ProducerKind,
     ProducerResult,
 )
-from tutopanda_providers.errors import (
-    ConfigurationError,
-    ErrorKind,
-    InvalidInputError,
-    ProviderError,
-)
+from tutopanda_providers.errors import ConfigurationError, ProviderError
+from tutopanda_providers.pricing import estimate_cost
 from tutopanda_providers.runner import movie as log
-from tutopanda_providers.runner.catalog import Catalog, CatalogEntry
+from tutopanda_providers.runner.catalog import Catalog, CatalogEntry, ModelDefaultsMiddleware
 from tutopanda_providers.runner.errors import BudgetRefusedError, FileProblemError
 from tutopanda_providers.runner.movie import MovieStore
 from tutopanda_providers.runner.plan import Job, Plan
@@ -54,16 +50,6 @@ if TYPE_CHECKING:
     from tutopanda_providers.storage import BlobStore
 
 JobStatus = Literal["succeeded", "skipped", "failed", "blocked", "planned"]
-
-#: Errors a fallback model cannot fix: the plan or the budget is wrong, or the caller stopped.
-NO_FALLBACK = frozenset(
-    {
-        ErrorKind.INVALID_INPUT,
-        ErrorKind.BUDGET_EXCEEDED,
-        ErrorKind.CANCELED,
-        ErrorKind.CONFIGURATION,
-    }
-)
 
 
 @dataclass
@@ -331,8 +317,8 @@ class Runner:
         catalog: producer → model, from the settings (the movie's overrides are applied here).
         movie: the movie folder.
         options: how to run.
-        registry: a registry to use (default: one built from ``registry_options``).
-        registry_options: options for the registry the runner builds.
+        registry_options: options for the registry the runner builds (plugins, secrets,
+            telemetry); the runner sets its mode, storage, fallbacks and budget.
         listener: told of job progress.
         timeout: seconds per job (default: the settings' ``timeout_seconds``).
     """
@@ -344,7 +330,6 @@ class Runner:
         movie: str | Path | MovieStore,
         options: RunOptions | None = None,
         *,
-        registry: ProviderRegistry | None = None,
         registry_options: RegistryOptions | None = None,
         listener: RunListener | None = None,
         timeout: float | None = None,
@@ -361,7 +346,7 @@ class Runner:
         )
         root = self.options.storage or (settings_runner.storage if settings_runner else None)
         self.blobs_root = root or self.movie.blobs_root
-        self._registry = registry
+        self._registry: ProviderRegistry | None = None
         self._registry_options = registry_options
         self.catalog = catalog
         self._store: BlobStore | None = None
@@ -377,13 +362,37 @@ class Runner:
         return self._store
 
     def registry(self) -> ProviderRegistry:
-        """The registry (built on first use with the run's mode and storage)."""
+        """The registry, built on first use for this run.
+
+        Its mode and ``use_mock`` come from the options; its pipeline gets the producers'
+        fallbacks (the pipeline tries them, sharing the job's attempt budget), the run's
+        budget (live calls are refused once ``max_cost`` would be passed), the settings'
+        Redis URL for shared rate limits, and the middleware that lays each model's default
+        inputs under the job's.
+        """
         if self._registry is None:
             from dataclasses import replace
 
+            from tutopanda_providers.pipeline import PipelineOptions, default_middleware
+            from tutopanda_providers.pricing import Budget
             from tutopanda_providers.registry import RegistryOptions, create_provider_registry
 
             base = self._registry_options or RegistryOptions()
+            pipeline = replace(
+                base.pipeline or PipelineOptions(),
+                fallbacks={
+                    name: list(entry.fallbacks)
+                    for name, entry in self.catalog.entries.items()
+                    if entry.fallbacks
+                },
+            )
+            if self.options.live and self.options.max_cost is not None:
+                pipeline.budget = Budget(
+                    self.options.max_cost, allow_unknown_cost=self.options.allow_unknown_cost
+                )
+            settings_runner = self.catalog.settings.runner if self.catalog.settings else None
+            if settings_runner is not None and settings_runner.redis_url:
+                pipeline.rate_limit_backend = settings_runner.redis_url
             self._registry = create_provider_registry(
                 replace(
                     base,
@@ -391,6 +400,11 @@ class Runner:
                     use_mock=frozenset(self.options.use_mock) | frozenset(base.use_mock),
                     storage=self.store,
                     provider_options={**base.provider_options, **self.options.provider_options},
+                    pipeline=pipeline,
+                    middleware=[
+                        *default_middleware(pipeline),
+                        ModelDefaultsMiddleware(self.catalog),
+                    ],
                 )
             )
         return self._registry
@@ -414,9 +428,6 @@ class Runner:
     def _descriptor(self, job: Job, entry: CatalogEntry) -> Descriptor:
         return Descriptor.parse(job.model, entry.model.environment) if job.model else entry.model
 
-    def _candidates(self, job: Job, entry: CatalogEntry) -> list[Descriptor]:
-        return [self._descriptor(job, entry)] if job.model else entry.candidates()
-
     def _check(self) -> None:
         registry = self.registry()
         problems = self.catalog.check(registry, self.plan.producers())
@@ -434,6 +445,11 @@ class Runner:
                     f"{self.plan.source}: jobs.{job.id}.model {job.model} makes "
                     f"{card.kind.value}, but {job.producer} makes {entry.kind.value}"
                 )
+        if not problems:
+            try:
+                _ = registry.middleware  # binds the fallbacks: checks they can do the job
+            except ConfigurationError as exc:
+                problems.append(exc.message)
         if problems:
             source = self.catalog.settings.sources[-1] if self.catalog.settings else "settings"
             raise FileProblemError(source, problems)
@@ -462,7 +478,7 @@ class Runner:
                 resolved = resolve_inputs(job.inputs, outputs)
                 preview.inputs = entry.inputs_for(descriptor, resolved)
                 preview.payload = card.validate_inputs(preview.inputs)
-                preview.estimate = card.estimate_cost(preview.payload)
+                preview.estimate = estimate_cost(card, preview.payload, validated=True)
             except (BadReferenceError, ProviderError) as exc:
                 preview.problems.append(exc.message if isinstance(exc, ProviderError) else str(exc))
             record = manifest.get(job.id)
@@ -658,141 +674,133 @@ class Runner:
             resolved_inputs = resolve_inputs(job.inputs, outputs)
         except BadReferenceError as exc:
             return self._fail(outcome, {"kind": "invalid_input", "message": str(exc)}, started)
+        descriptor = self._descriptor(job, entry)
         record = manifest["jobs"].get(job.id)
-        candidates = self._candidates(job, entry)
-        # Up to date: the manifest's artefacts came from the same model, mode and inputs.
         if record and record.get("status") == "succeeded" and not self.options.force:
-            for descriptor in candidates:
-                if record.get("model") != str(descriptor):
-                    continue
-                try:
-                    card = registry.card(descriptor)
-                    payload = card.validate_inputs(entry.inputs_for(descriptor, resolved_inputs))
-                except ProviderError:
-                    break
-                mode = self.registry().mode_for(job.producer, entry.kind)
-                version = self._version(descriptor, mode)
-                artefacts = _artefacts_from(record)
-                if record.get("fingerprint") == fingerprint(
-                    descriptor, mode, payload, version
-                ) and self._exist(artefacts):
-                    outputs[job.id] = artefacts
-                    outcome.status = "skipped"
-                    outcome.model = str(descriptor)
-                    outcome.artefacts = record.get("artefacts", [])
-                    outcome.mocked = bool(record.get("mocked"))
-                    outcome.cost = Cost(
-                        status="known", amount_usd=0.0, unit="skipped", source="manifest"
-                    )
-                    outcome.estimated_live = Cost.model_validate(
-                        record.get("estimated_live") or {"status": "unknown"}
-                    )
-                    self.movie.append_event(
-                        {"type": log.JOB_SKIPPED, "job_id": job.id, "reason": "up to date"}
-                    )
-                    return outcome
-                break
+            skipped = self._up_to_date(outcome, record, job, entry, descriptor, resolved_inputs)
+            if skipped:
+                outputs[job.id] = _artefacts_from(record)
+                self.movie.append_event(
+                    {"type": log.JOB_SKIPPED, "job_id": job.id, "reason": "up to date"}
+                )
+                return outcome
 
         self.listener.job_started(preview)
-        last_error: dict[str, Any] | None = None
-        for position, descriptor in enumerate(candidates):
-            outcome.tried.append(str(descriptor))
-            try:
-                handler = registry.resolve(descriptor, producer=job.producer, kind=entry.kind)
-                inputs = entry.inputs_for(descriptor, resolved_inputs)
-                payload = handler.card.validate_inputs(inputs)
-            except InvalidInputError as exc:
-                # The plan's inputs do not fit the model: a fallback would hide the mistake.
-                last_error = exc.to_dict()
-                break
-            except ProviderError as exc:
-                last_error = exc.to_dict()
-                if exc.kind in NO_FALLBACK:
-                    break
-                continue
-            estimate = handler.card.estimate_cost(payload)
-            fp = fingerprint(descriptor, handler.mode, payload, handler.version)
-            resume: dict[str, Any] = {}
-            pending = in_flight.get(job.id)
-            if pending and pending.get("fingerprint") == fp and pending.get("prediction_id"):
-                resume = {"prediction_id": pending["prediction_id"]}
-            info = JobInfo(
-                id=job.id, producer=job.producer, kind=entry.kind, movie_id=self.movie.movie_id
-            )
-            self.movie.append_event(
-                {
-                    "type": log.JOB_STARTED,
-                    "job_id": job.id,
-                    "producer": job.producer,
-                    "model": str(descriptor),
-                    "mode": handler.mode,
-                    "fingerprint": fp,
-                    "resume": resume,
-                    "fallback": position > 0,
-                }
-            )
-            upstream = {
-                f"{dep}:{a.name}" if i else dep: a
-                for dep in job.depends_on
-                for i, a in enumerate(outputs.get(dep, []))
+        try:
+            handler = registry.resolve(descriptor, producer=job.producer, kind=entry.kind)
+            payload = handler.card.validate_inputs(entry.inputs_for(descriptor, resolved_inputs))
+        except ProviderError as exc:
+            return self._fail(outcome, exc.to_dict(), started)
+        estimate = estimate_cost(handler.card, payload, validated=True)
+        fp = fingerprint(descriptor, handler.mode, payload, handler.version)
+        resume: dict[str, Any] = {}
+        pending = in_flight.get(job.id)
+        if (
+            pending
+            and pending.get("fingerprint") == fp
+            and pending.get("prediction_id")
+            and pending.get("model") in (None, str(descriptor))
+        ):
+            resume = {"prediction_id": pending["prediction_id"]}
+        info = JobInfo(
+            id=job.id, producer=job.producer, kind=entry.kind, movie_id=self.movie.movie_id
+        )
+        self.movie.append_event(
+            {
+                "type": log.JOB_STARTED,
+                "job_id": job.id,
+                "producer": job.producer,
+                "model": str(descriptor),
+                "mode": handler.mode,
+                "fingerprint": fp,
+                "resume": resume,
             }
-            request = registry.new_request(
-                descriptor,
-                inputs,
-                job=info,
-                timeout=self.timeout,
-                upstream=upstream,
-                resume=resume,
+        )
+        upstream = {
+            f"{dep}:{a.name}" if i else dep: a
+            for dep in job.depends_on
+            for i, a in enumerate(outputs.get(dep, []))
+        }
+        # Producer-level inputs only: the pipeline adds each model's defaults (fallbacks too).
+        request = registry.new_request(
+            descriptor,
+            {**dict(entry.inputs), **resolved_inputs},
+            job=info,
+            timeout=self.timeout,
+            upstream=upstream,
+            resume=resume,
+        )
+        request.storage = self.store
+        request.telemetry = EventEmitter(
+            _RemoteJobSink(request.telemetry.sink, self.movie, job.id, fp),
+            request.telemetry.attributes,
+        )
+        try:
+            result = await handler.invoke(request)
+        except Exception as exc:  # a handler bug must not take the whole run down
+            error: dict[str, Any]
+            if isinstance(exc, ProviderError):
+                error = exc.to_dict()
+                outcome.tried = list(exc.details.get("tried", [str(descriptor)]))
+            else:
+                error = {"kind": "unexpected", "message": f"{type(exc).__name__}: {exc}"}
+                outcome.tried = [str(descriptor)]
+            self.movie.append_event(
+                {"type": log.JOB_FAILED, "job_id": job.id, "model": str(descriptor), "error": error}
             )
-            request.storage = self.store
-            request.telemetry = EventEmitter(
-                _RemoteJobSink(request.telemetry.sink, self.movie, job.id, fp),
-                request.telemetry.attributes,
-            )
+            return self._fail(outcome, error, started)
+        served = Descriptor(
+            provider=result.provider.provider,
+            model=result.provider.model,
+            environment=descriptor.environment,
+        )
+        if result.meta.fell_back and served != descriptor:
             try:
-                result = await handler.invoke(request)
-            except ProviderError as exc:
-                last_error = exc.to_dict()
-                self.movie.append_event(
-                    {
-                        "type": log.JOB_FAILED,
-                        "job_id": job.id,
-                        "model": str(descriptor),
-                        "error": last_error,
-                    }
+                estimate = estimate_cost(
+                    registry.card(served), entry.inputs_for(served, resolved_inputs)
                 )
-                if exc.kind in NO_FALLBACK:
-                    break
-                continue
-            except Exception as exc:  # a handler bug must not take the whole run down
-                last_error = {"kind": "unexpected", "message": f"{type(exc).__name__}: {exc}"}
-                self.movie.append_event(
-                    {
-                        "type": log.JOB_FAILED,
-                        "job_id": job.id,
-                        "model": str(descriptor),
-                        "error": last_error,
-                    }
-                )
-                continue
-            if position > 0:
-                result.meta.fell_back = True
-            await self._record(
-                outcome,
-                result,
-                job,
-                info,
-                descriptor,
-                handler.mode,
-                fp,
-                estimate,
-                manifest,
-                manifest_lock,
-            )
-            outputs[job.id] = result.artefacts
-            outcome.duration_ms = (time.perf_counter() - started) * 1000
-            return outcome
-        return self._fail(outcome, last_error or {"message": "no model could run the job"}, started)
+            except ProviderError:
+                estimate = Cost.unknown(f"cannot estimate the fallback {served}")
+        outcome.tried = list(result.meta.tried) or [str(descriptor)]
+        await self._record(
+            outcome, result, job, info, served, handler.mode, fp, estimate, manifest, manifest_lock
+        )
+        outputs[job.id] = result.artefacts
+        outcome.duration_ms = (time.perf_counter() - started) * 1000
+        return outcome
+
+    def _up_to_date(
+        self,
+        outcome: JobOutcome,
+        record: Mapping[str, Any],
+        job: Job,
+        entry: CatalogEntry,
+        descriptor: Descriptor,
+        resolved_inputs: Mapping[str, Any],
+    ) -> bool:
+        """True (and ``outcome`` filled in) when the manifest's artefacts are still current:
+        made for the same model, mode, inputs and handler version, and still stored."""
+        registry = self.registry()
+        try:
+            card = registry.card(descriptor)
+            payload = card.validate_inputs(entry.inputs_for(descriptor, resolved_inputs))
+        except ProviderError:
+            return False
+        mode = registry.mode_for(job.producer, entry.kind)
+        same = record.get("fingerprint") == fingerprint(
+            descriptor, mode, payload, self._version(descriptor, mode)
+        )
+        if not same or not self._exist(_artefacts_from(record)):
+            return False
+        outcome.status = "skipped"
+        outcome.model = str(record.get("model", descriptor))
+        outcome.artefacts = list(record.get("artefacts", []))
+        outcome.mocked = bool(record.get("mocked"))
+        outcome.cost = Cost(status="known", amount_usd=0.0, unit="skipped", source="manifest")
+        outcome.estimated_live = Cost.model_validate(
+            record.get("estimated_live") or {"status": "unknown"}
+        )
+        return True
 
     def _fail(self, outcome: JobOutcome, error: dict[str, Any], started: float) -> JobOutcome:
         outcome.status = "failed"
@@ -849,7 +857,6 @@ class Runner:
 
 
 __all__ = [
-    "NO_FALLBACK",
     "CostSummary",
     "JobOutcome",
     "JobPreview",
