@@ -191,7 +191,9 @@ class Kit:
     ) -> ProviderRegistry:
         class Plugin:
             @hookimpl
-            def tutopanda_register_providers(self, register: Callable[[Implementation], None]) -> None:
+            def tutopanda_register_providers(
+                self, register: Callable[[Implementation], None]
+            ) -> None:
                 for card, script, version in models:
                     factory = _factory(script)
                     register(Implementation.for_card(card, factory, mode="live", version=version))

@@ -94,9 +94,7 @@ def otel():
 
 def _metric_names(reader) -> set[str]:
     data = reader.get_metrics_data()
-    return {
-        m.name for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
-    }
+    return {m.name for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
 
 
 async def test_the_otel_sink_makes_genai_spans_and_metrics(kit, otel):

@@ -165,7 +165,11 @@ class LifecycleMiddleware:
             inputs = context.request.inputs
             prompt = inputs.get("prompt", inputs.get("text"))
             emitter.emit(
-                events.INVOKE_START, invoke_id=invoke_id, mode=context.mode, kind=kind, prompt=prompt
+                events.INVOKE_START,
+                invoke_id=invoke_id,
+                mode=context.mode,
+                kind=kind,
+                prompt=prompt,
             )
         else:
             emitter.emit(events.INVOKE_START, invoke_id=invoke_id, mode=context.mode, kind=kind)

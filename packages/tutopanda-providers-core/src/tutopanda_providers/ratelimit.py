@@ -355,9 +355,7 @@ class RateLimitMiddleware:
             async with self.limiter.slot(key, limit) as waited_slot:
                 if waited_slot:
                     self._report(context, key, waited_slot, "in_flight")
-                waited = (
-                    await self.limiter.wait_for_window(key, limit) if limit.requests else 0.0
-                )
+                waited = await self.limiter.wait_for_window(key, limit) if limit.requests else 0.0
                 if waited:
                     self._report(context, key, waited, "window")
                 waited += waited_slot
