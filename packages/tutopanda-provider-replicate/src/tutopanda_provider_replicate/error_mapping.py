@@ -36,8 +36,7 @@ from tutopanda_providers.errors import (
     RateLimitedError,
     TransientError,
 )
-
-from tutopanda_provider_replicate.retry_after import parse_retry_after
+from tutopanda_providers.retry import parse_retry_after
 
 PROVIDER = "replicate"
 _FIELD = re.compile(r"input\.([A-Za-z_][\w.]*)")
@@ -70,7 +69,7 @@ def map_api_error(
         "details": {"status": status, "title": exc.title},
     }
     if status == 429:
-        retry_after = parse_retry_after((headers or {}).get("retry-after"), detail)
+        retry_after = parse_retry_after(headers, detail)
         return RateLimitedError(
             f"{where}: rate limited (429): {detail}", retry_after=retry_after, **common
         )
