@@ -29,7 +29,7 @@ FREE = Price(
 
 
 class _Inputs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class NarrationInputs(_Inputs):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +44,9 @@ _PRODUCERS = {
     ProducerKind.IMAGE: "image",
     ProducerKind.VIDEO: "video",
 }
+#: Media jobs encoding at once in this process: more threads than cores only add memory.
+MEDIA_SLOTS = max(1, min(4, os.cpu_count() or 1))
+_media_slots = threading.BoundedSemaphore(MEDIA_SLOTS)
 _MEDIA_KINDS = frozenset(
     {ProducerKind.AUDIO, ProducerKind.MUSIC, ProducerKind.IMAGE, ProducerKind.VIDEO}
 )
@@ -79,7 +84,7 @@ class MockHandler:
         )
         produce = _producer(self.card.kind)
         if self.card.kind in _MEDIA_KINDS:
-            artefacts = await asyncio.to_thread(produce, job)
+            artefacts = await asyncio.to_thread(_in_a_slot, produce, job)
         else:
             artefacts = produce(job)
         return ProducerResult(
@@ -113,10 +118,15 @@ def estimate_live_cost(card: ModelCard, inputs: Any) -> Cost:
         return Cost.unknown(f"the cost estimator of {card.ref} failed: {type(exc).__name__}: {exc}")
 
 
+def _in_a_slot(produce: Callable[[MockJob], list[Artefact]], job: MockJob) -> list[Artefact]:
+    with _media_slots:
+        return produce(job)
+
+
 def _producer(kind: ProducerKind) -> Callable[[MockJob], list[Artefact]]:
     module = importlib.import_module(f"tutopanda_provider_mock.producers.{_PRODUCERS[kind]}")
     produce: Callable[[MockJob], list[Artefact]] = module.produce
     return produce
 
 
-__all__ = ["HANDLER_VERSION", "MockHandler", "estimate_live_cost"]
+__all__ = ["HANDLER_VERSION", "MEDIA_SLOTS", "MockHandler", "estimate_live_cost"]

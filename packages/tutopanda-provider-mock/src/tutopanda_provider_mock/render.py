@@ -34,8 +34,8 @@ def background(width: int, height: int, seed: int) -> Pixels:
     """A diagonal two-colour gradient whose hues come from ``seed``."""
     rng = np.random.default_rng(seed)
     hue = float(rng.random())
-    top = np.array(colorsys.hsv_to_rgb(hue, 0.55, 0.55)) * 255
-    bottom = np.array(colorsys.hsv_to_rgb((hue + 0.18) % 1.0, 0.7, 0.25)) * 255
+    top = np.array(colorsys.hsv_to_rgb(hue, 0.55, 0.55), dtype=np.float32) * 255
+    bottom = np.array(colorsys.hsv_to_rgb((hue + 0.18) % 1.0, 0.7, 0.25), dtype=np.float32) * 255
     ys = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None]
     xs = np.linspace(0.0, 1.0, width, dtype=np.float32)[None, :]
     mix = (0.7 * ys + 0.3 * xs)[:, :, None]

@@ -56,11 +56,12 @@ def speech(
     gaps = [0.5 if w[-1:] in ".!?" else (0.25 if w[-1:] in ",;:" else 0.08) for w in words]
     weights = np.array(syllables, dtype=np.float64) + np.array(gaps)
     bounds = np.concatenate([[0.0], np.cumsum(weights) / weights.sum()]) * total
+    bounds[-1] = total
 
     base = voice_pitch(voice)
-    pitch = np.empty(total, dtype=np.float32)
+    pitch = np.full(total, base, dtype=np.float32)
     envelope = np.zeros(total, dtype=np.float32)
-    timbre_index = np.zeros(total, dtype=np.int64)
+    timbre_index = np.zeros(total, dtype=np.int8)
     for i, count in enumerate(syllables):
         start, end = int(bounds[i]), int(bounds[i + 1])
         voiced_end = start + int((end - start) * count / (count + gaps[i]))
@@ -76,11 +77,13 @@ def speech(
             timbre_index[a:b] = rng.integers(0, len(_TIMBRES))
     # A slow falling intonation over the whole text.
     pitch *= np.linspace(1.08, 0.92, total, dtype=np.float32)
-    phase = np.cumsum(2 * np.pi * pitch / sample_rate, dtype=np.float64)
-    weights_per_sample = _TIMBRES[timbre_index]
+    phase = np.cumsum(pitch * np.float32(2 * np.pi / sample_rate), dtype=np.float64)
+    phase %= 2 * np.pi  # keep the float32 harmonics below exact
+    phase32 = phase.astype(np.float32)
+    del phase
     wave = np.zeros(total, dtype=np.float32)
     for k in range(_TIMBRES.shape[1]):
-        wave += weights_per_sample[:, k] * np.sin((k + 1) * phase).astype(np.float32)
+        wave += _TIMBRES[timbre_index, k] * np.sin(np.float32(k + 1) * phase32)
     wave *= envelope
     return _finish(wave, channels, peak=0.6)
 
