@@ -288,10 +288,13 @@ class _RedisLease:
         script = self._limiter._lease_script
         ttl_ms = int(self._limiter.lease_seconds * 1000)
         args = [self._limit.max_in_flight, self._id, ttl_ms]
+        if await script(keys=[self._key], args=args):
+            return 0.0
         started = time.monotonic()
-        while not await script(keys=[self._key], args=args):
+        while True:
             await asyncio.sleep(self._limiter.poll_interval)
-        return time.monotonic() - started
+            if await script(keys=[self._key], args=args):
+                return time.monotonic() - started
 
     async def __aexit__(
         self,

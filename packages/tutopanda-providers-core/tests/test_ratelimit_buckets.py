@@ -1,0 +1,226 @@
+"""Rate limits: windows and calls in flight per rate key, in memory and shared through Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from tutopanda_providers import Descriptor
+from tutopanda_providers.errors import ConfigurationError, ProviderTimeoutError
+from tutopanda_providers.pipeline import PipelineOptions
+from tutopanda_providers.ratelimit import RateLimit, RateLimiter
+
+A = Descriptor.parse("fake/image-a")
+B = Descriptor.parse("fake/video-b")
+HOUR = 3600
+
+
+async def test_a_window_allows_exactly_its_limit():
+    limiter = RateLimiter()
+    limit = RateLimit(requests=3, window_seconds=HOUR)
+
+    taken = [await limiter.try_hit("replicate", limit) for _ in range(5)]
+
+    assert taken == [True, True, True, False, False]
+    assert await limiter.try_hit("openai", limit)  # another key, another bucket
+
+
+async def test_waiting_for_a_window_slot_is_visible_in_telemetry(kit):
+    model = kit.model("fake/image-a")
+    registry = kit.build(
+        [model], PipelineOptions(rate_limits={"fake": RateLimit(requests=1, window_seconds=1)})
+    )
+
+    await registry.invoke(A, {"prompt": "one"})
+    result = await registry.invoke(A, {"prompt": "two"})
+
+    [wait] = kit.events("provider.ratelimit.wait")
+    assert wait["rate_key"] == "fake" and wait["reason"] == "window"
+    assert wait["wait_s"] > 0 and wait["shared"] is False
+    assert "ratelimit" in result.meta.middleware
+    assert len(model[1].calls) == 2
+
+
+async def test_calls_in_flight_never_exceed_the_limit(kit):
+    running = 0
+    peak = 0
+
+    async def busy(request) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+
+    model = kit.model("fake/image-a", [busy] * 4)
+    registry = kit.build([model], PipelineOptions(rate_limits={"fake": RateLimit(max_in_flight=2)}))
+
+    await asyncio.gather(*(registry.invoke(A, {"prompt": str(i)}) for i in range(4)))
+
+    assert peak == 2
+    waits = kit.events("provider.ratelimit.wait")
+    assert waits and all(w["reason"] == "in_flight" for w in waits)
+
+
+async def test_a_model_with_its_own_rate_key_has_its_own_bucket(kit):
+    image = kit.model("fake/image-a")
+    video = kit.model("fake/video-b", rate_key="fake-video")
+    registry = kit.build(
+        [image, video],
+        PipelineOptions(rate_limits={"fake": RateLimit(requests=1, window_seconds=HOUR)}),
+    )
+
+    await registry.invoke(A, {"prompt": "one"})
+    await registry.invoke(B, {"prompt": "not limited by fake's bucket"})
+    with pytest.raises(ProviderTimeoutError):
+        await registry.invoke(A, {"prompt": "held for an hour"}, timeout=0.2)
+
+    assert len(image[1].calls) == 1 and len(video[1].calls) == 1
+
+
+async def test_a_per_model_bucket_can_be_set_by_ref(kit):
+    image = kit.model("fake/image-a")
+    registry = kit.build(
+        [image],
+        PipelineOptions(rate_limits={"fake/image-a": RateLimit(requests=1, window_seconds=HOUR)}),
+    )
+
+    await registry.invoke(A, {"prompt": "one"})
+    with pytest.raises(ProviderTimeoutError):
+        await registry.invoke(A, {"prompt": "two"}, timeout=0.2)
+
+
+async def test_mock_calls_are_not_rate_limited(kit):
+    model = kit.model("fake/image-a")
+    registry = kit.build(
+        [model],
+        PipelineOptions(rate_limits={"fake": RateLimit(requests=1, window_seconds=HOUR)}),
+        mode="mock",
+    )
+
+    for i in range(3):
+        await registry.invoke(A, {"prompt": str(i)}, timeout=5)
+    assert kit.events("provider.ratelimit.wait") == []
+
+
+def test_an_unknown_backend_is_refused():
+    with pytest.raises(ConfigurationError):
+        RateLimiter("memcached://127.0.0.1")
+
+
+def test_limits_must_be_positive():
+    with pytest.raises(ValueError):
+        RateLimit(requests=0)
+    with pytest.raises(ValueError):
+        RateLimit(max_in_flight=0)
+
+
+# -- Redis: several processes share one bucket ------------------------------------------------
+WINDOW_WORKER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from tutopanda_providers.ratelimit import RateLimit, RateLimiter
+
+    async def main(url: str, tries: int) -> None:
+        limiter = RateLimiter(url, namespace="shared-test")
+        limit = RateLimit(requests=10, window_seconds=3600)
+        taken = 0
+        for _ in range(tries):
+            taken += await limiter.try_hit("replicate", limit)
+        await limiter.aclose()
+        print(taken)
+
+    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    """
+)
+
+SLOT_WORKER = textwrap.dedent(
+    """
+    import asyncio, sys
+    import redis.asyncio as aioredis
+    from tutopanda_providers.ratelimit import RateLimit, RateLimiter
+
+    async def main(url: str) -> None:
+        limiter = RateLimiter(url, namespace="shared-test", poll_interval=0.005)
+        probe = aioredis.Redis.from_url(url)
+        limit = RateLimit(max_in_flight=2)
+
+        async def job() -> None:
+            async with limiter.slot("replicate", limit):
+                now = await probe.incr("probe:running")
+                await probe.rpush("probe:seen", now)
+                await asyncio.sleep(0.03)
+                await probe.decr("probe:running")
+
+        await asyncio.gather(*(job() for _ in range(4)))
+        await probe.aclose()
+        await limiter.aclose()
+
+    asyncio.run(main(sys.argv[1]))
+    """
+)
+
+
+def _run_two(script: str, *args: str) -> list[str]:
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        outputs.append(out.strip())
+    return outputs
+
+
+@pytest.mark.redis
+def test_two_processes_sharing_a_redis_bucket_never_exceed_its_limit(redis_server):
+    outputs = _run_two(WINDOW_WORKER, redis_server, "25")
+
+    assert sum(int(o) for o in outputs) == 10
+
+
+@pytest.mark.redis
+def test_two_processes_share_the_in_flight_limit_through_redis(redis_server):
+    import redis
+
+    _run_two(SLOT_WORKER, redis_server)
+
+    client = redis.Redis.from_url(redis_server)
+    seen = [int(v) for v in client.lrange("probe:seen", 0, -1)]
+    leases_left = client.zcard("shared-test:inflight:replicate")
+    client.close()
+    assert len(seen) == 8
+    assert max(seen) <= 2
+    assert leases_left == 0
+
+
+@pytest.mark.redis
+async def test_the_pipeline_uses_the_redis_backend_when_given_a_url(kit, redis_server):
+    model = kit.model("fake/image-a")
+    registry = kit.build(
+        [model],
+        PipelineOptions(
+            rate_limits={"fake": RateLimit(requests=1, window_seconds=1, max_in_flight=1)},
+            rate_limit_backend=redis_server,
+            rate_limit_namespace="pipeline-test",
+        ),
+    )
+
+    await registry.invoke(A, {"prompt": "one"})
+    await registry.invoke(A, {"prompt": "two"})
+
+    [wait] = kit.events("provider.ratelimit.wait")
+    assert wait["shared"] is True and wait["reason"] == "window"
+    limiter = next(m for m in registry.middleware if m.name == "ratelimit").limiter
+    assert await limiter.in_flight("fake") == 0
+    await limiter.aclose()
