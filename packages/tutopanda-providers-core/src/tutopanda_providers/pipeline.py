@@ -49,7 +49,7 @@ from tutopanda_providers.fallback import FallbackMiddleware
 from tutopanda_providers.pricing import Budget, BudgetMiddleware
 from tutopanda_providers.ratelimit import RateLimit, RateLimiter, RateLimitMiddleware
 from tutopanda_providers.retry import RetryMiddleware, RetryPolicy
-from tutopanda_providers.secrets import scrub
+from tutopanda_providers.secrets import has_known_secrets, scrub, scrub_data
 
 if TYPE_CHECKING:
     from tutopanda_providers.cards import ModelCard
@@ -139,7 +139,8 @@ _invoke_ids = itertools.count(1)
 class LifecycleMiddleware:
     """Emits ``provider.invoke.start|end|error`` and records latency on the result.
 
-    Also the last line of defence for secrets: an exception that is not a
+    Also the last line of defence for secrets: known secrets are blanked out of the result's
+    ids, extras and inline artefacts; an exception that is not a
     :class:`ProviderError` (a handler bug, an SDK error whose text may hold a URL with a key)
     becomes a :class:`ProviderFailedError` with a scrubbed message and no chained cause; its
     scrubbed traceback is logged at DEBUG. A ``ProviderError``'s chained causes are cut where
@@ -200,6 +201,8 @@ class LifecycleMiddleware:
             self._error(context, invoke_id, kind, safe.kind.value, safe.message, started)
             raise safe from None
         elapsed = (time.perf_counter() - started) * 1000
+        if has_known_secrets():
+            _scrub_result(result)
         provider = result.provider
         if provider.latency_ms is None:
             provider.latency_ms = elapsed
@@ -242,6 +245,25 @@ class LifecycleMiddleware:
             error=message,
             duration_ms=(time.perf_counter() - started) * 1000,
         )
+
+
+def _scrub_result(result: ProducerResult) -> None:
+    """Blank known secrets out of what a handler returned (its ids, extras, inline artefacts):
+    results end up in event logs and manifests, which are files."""
+    provider = result.provider
+    if provider.extra:
+        provider.extra = scrub_data(provider.extra)  # type: ignore[assignment]
+    if provider.response_ids:
+        provider.response_ids = [scrub(i) for i in provider.response_ids]
+    if provider.model_version:
+        provider.model_version = scrub(provider.model_version)
+    for artefact in result.artefacts:
+        if artefact.text:
+            artefact.text = scrub(artefact.text)
+        if artefact.data is not None:
+            artefact.data = scrub_data(artefact.data)
+        if artefact.blob is not None:
+            artefact.blob.uri = scrub(artefact.blob.uri)
 
 
 def _cut_secret_causes(exc: BaseException) -> None:

@@ -8,11 +8,15 @@ events and log lines, whatever path it took to get there.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from tutopanda_providers.errors import AuthError
 
 MASK = "***"
 
@@ -36,6 +40,25 @@ def scrub(text: str) -> str:
         if value in text:
             text = text.replace(value, MASK)
     return text
+
+
+def scrub_data(value: object) -> object:
+    """``value`` with known secrets blanked out of every string inside it (dicts, lists, tuples);
+    returns the same object when there is nothing to blank."""
+    if not _known_values:
+        return value
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: scrub_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(scrub_data(v) for v in value)
+    return value
+
+
+def has_known_secrets() -> bool:
+    """True once any secret has been resolved in this process."""
+    return bool(_known_values)
 
 
 class Secret:
@@ -147,6 +170,85 @@ class ChainSecretResolver:
         return f"ChainSecretResolver({self.resolvers!r})"
 
 
+class CachingSecretResolver:
+    """Asks the resolver it wraps once per name and remembers the answer (found or not).
+
+    For resolvers that are slow or rate-limited themselves (a vault, a keychain prompt): a
+    provider client fetches its key once when it is created, and a second client of the same
+    provider gets the remembered value.
+    """
+
+    def __init__(self, resolver: SecretResolver) -> None:
+        self.resolver = resolver
+        self._cache: dict[str, Secret | None] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, name: str) -> Secret | None:
+        """The wrapped resolver's answer for ``name``, fetched at most once."""
+        with self._lock:
+            if name in self._cache:
+                return self._cache[name]
+        secret = self.resolver.resolve(name)
+        with self._lock:
+            return self._cache.setdefault(name, secret)
+
+    def forget(self, name: str | None = None) -> None:
+        """Drop one remembered answer (or all), e.g. after a key is rotated."""
+        with self._lock:
+            if name is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(name, None)
+
+    def __repr__(self) -> str:
+        return f"CachingSecretResolver({self.resolver!r})"
+
+
+def require_secret(resolver: SecretResolver, name: str, *, provider: str | None = None) -> Secret:
+    """The secret called ``name``, or an :class:`~tutopanda_providers.errors.AuthError` that
+    says which variable to set (never a value). Call it in a handler factory or warm start, so a
+    missing key fails before the first job."""
+    secret = resolver.resolve(name)
+    if secret is None:
+        raise _missing(name, provider)
+    return secret
+
+
+def _missing(name: str, provider: str | None) -> AuthError:
+    from tutopanda_providers.errors import AuthError
+
+    who = f"{provider} needs" if provider else "missing secret:"
+    return AuthError(
+        f"{who} {name}: set the environment variable {name} (or put it in .env), "
+        "or register a secret resolver that provides it.",
+        provider=provider,
+        details={"secret": name},
+    )
+
+
+class SecretScrubFilter(logging.Filter):
+    """A logging filter that blanks known secrets out of a record's message and traceback.
+
+    Attach it to a handler (``handler.addFilter(SecretScrubFilter())``) to cover log lines that
+    code outside this package writes, such as an SDK's debug logging of request URLs.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place; never drops it."""
+        if not _known_values:
+            return True
+        message = record.getMessage()
+        clean = scrub(message)
+        if clean != message:
+            record.msg = clean
+            record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True
+
+
 def parse_dotenv(path: Path) -> dict[str, str]:
     """Parse ``KEY=value`` lines of a ``.env`` file (comments, ``export`` and quotes allowed)."""
     values: dict[str, str] = {}
@@ -169,12 +271,17 @@ def parse_dotenv(path: Path) -> dict[str, str]:
 
 __all__ = [
     "MASK",
+    "CachingSecretResolver",
     "ChainSecretResolver",
     "EnvSecretResolver",
     "MappingSecretResolver",
     "Secret",
     "SecretResolver",
+    "SecretScrubFilter",
     "parse_dotenv",
+    "has_known_secrets",
     "remember_secret",
+    "require_secret",
     "scrub",
+    "scrub_data",
 ]
