@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tutopanda_provider_replicate import plugin
+from tutopanda_provider_replicate.handler import ReplicateHandler
 from tutopanda_providers import Descriptor, ProviderRegistry, create_provider_registry
 from tutopanda_providers.contracts import ProviderRequest
 from tutopanda_providers.pipeline import PipelineOptions
@@ -14,9 +16,6 @@ from tutopanda_providers.retry import RetryPolicy
 from tutopanda_providers.secrets import MappingSecretResolver
 from tutopanda_providers.telemetry import ListSink
 from tutopanda_providers_testing import FakeReplicateServer
-
-from tutopanda_provider_replicate import plugin
-from tutopanda_provider_replicate.handler import ReplicateHandler
 
 #: A clearly fake token; tests assert it never appears in anything emitted.
 CANARY = "r8_CANARY-test-secret-42"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 from replicate.exceptions import ReplicateError
-from tutopanda_providers.errors import ErrorKind
-
 from tutopanda_provider_replicate.error_mapping import map_api_error, prediction_error
+from tutopanda_providers.errors import ErrorKind, ProviderError
 
 
-def _map(status: int, detail: str, headers: dict[str, str] | None = None) -> object:
+def _map(status: int, detail: str, headers: dict[str, str] | None = None) -> ProviderError:
     return map_api_error(
         ReplicateError(status=status, detail=detail, title="t"),
         model="google/veo-3-fast",
@@ -20,20 +19,20 @@ def _map(status: int, detail: str, headers: dict[str, str] | None = None) -> obj
 
 def test_429_is_rate_limited_with_the_retry_after_header() -> None:
     error = _map(429, "Request was throttled.", {"Retry-After": "7"})
-    assert error.kind is ErrorKind.RATE_LIMITED and error.retryable  # type: ignore[attr-defined]
-    assert error.retry_after == 7  # type: ignore[attr-defined]
+    assert error.kind is ErrorKind.RATE_LIMITED and error.retryable
+    assert error.retry_after == 7
 
 
 def test_429_without_a_header_reads_the_reset_time_from_the_text() -> None:
     error = _map(429, "Request was throttled. Your rate limit resets in ~30s.")
-    assert error.retry_after == 30  # type: ignore[attr-defined]
+    assert error.retry_after == 30
 
 
 def test_422_is_invalid_input_naming_the_fields() -> None:
     error = _map(422, "- input.duration: must be one of 4, 6, 8\n- input.resolution: bad")
-    assert error.kind is ErrorKind.INVALID_INPUT  # type: ignore[attr-defined]
-    assert error.details["fields"] == ["duration", "resolution"]  # type: ignore[attr-defined]
-    assert not error.retryable  # type: ignore[attr-defined]
+    assert error.kind is ErrorKind.INVALID_INPUT
+    assert error.details["fields"] == ["duration", "resolution"]
+    assert not error.retryable
 
 
 @pytest.mark.parametrize(
@@ -49,7 +48,7 @@ def test_422_is_invalid_input_naming_the_fields() -> None:
     ],
 )
 def test_statuses_map_to_kinds(status: int, kind: ErrorKind) -> None:
-    assert _map(status, "x").kind is kind  # type: ignore[attr-defined]
+    assert _map(status, "x").kind is kind
 
 
 def test_a_failed_prediction_carries_the_models_error_text() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tutopanda_provider_replicate.cards import card_for
 
 

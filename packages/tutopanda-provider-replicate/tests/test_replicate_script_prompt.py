@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from tutopanda_providers.errors import ProviderFailedError
-from tutopanda_providers.schemas import Script
-
 from tutopanda_provider_replicate.script_prompt import (
     join_chunks,
     parse_script,
     replicate_input,
 )
+from tutopanda_providers.errors import ProviderFailedError
+from tutopanda_providers.schemas import Script
 
 SCRIPT = {
     "title": "Bees",

@@ -216,25 +216,13 @@ class ReplicateHandler:
 
     # -- warm start --------------------------------------------------------------------
     async def warm_start(self, context: WarmStartContext) -> None:
-        """Fail now, clearly, if the token is missing (or refused, with ``verify_token``)."""
+        """Fail now, clearly, if the token is missing (before the first job, not in it).
+
+        No request is made: whether Replicate accepts the token shows on the first call (a 401
+        maps to ``auth``). ``GET /v1/account`` could check it earlier; that is not done yet.
+        """
         if self._secrets.resolve(TOKEN_NAME) is None:
             raise AuthError(MISSING_TOKEN, provider=self.provider, model=self.model)
-        if not self.settings.verify_token:
-            return
-        _, http, _ = self._clients()
-        try:
-            response = await http.get("/v1/account")
-        except httpx.HTTPError as exc:
-            raise map_transport_error(
-                exc, model=self.model, action="check the token", request_sent=False
-            ) from exc
-        if response.status_code >= 400:
-            raise map_api_error(
-                ReplicateError.from_response(response),
-                model=self.model,
-                action="check the token",
-                headers=response.headers,
-            )
 
     # -- invoke ------------------------------------------------------------------------
     async def invoke(self, request: ProviderRequest) -> ProducerResult:

@@ -26,7 +26,6 @@ class HandlerSettings:
             predictions to see whether it was created.
         adopt_window: seconds of clock difference allowed when matching a listed prediction's
             ``created_at`` against the time the create was sent.
-        verify_token: have ``warm_start`` check the token with one authenticated GET.
         read_facts: read media facts from stored files (Pillow/PyAV when installed).
     """
 
@@ -40,7 +39,6 @@ class HandlerSettings:
     download_timeout: float = 60.0
     adopt_grace: float = 1.0
     adopt_window: float = 300.0
-    verify_token: bool = False
     read_facts: bool = True
 
     @classmethod
