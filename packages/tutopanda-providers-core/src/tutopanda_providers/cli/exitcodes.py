@@ -6,7 +6,8 @@ from __future__ import annotations
 OK = 0
 #: The command ran, but one or more jobs failed (or ``doctor`` found nothing fatal but warned).
 JOBS_FAILED = 1
-#: Bad usage or configuration: unknown option, invalid plan or settings, unknown model.
+#: Bad usage or configuration: unknown option, invalid plan or settings, unknown model,
+#: inputs a model refuses (a dry run that found problems).
 USAGE = 2
 #: A live run was refused because its estimate exceeds ``--max-cost``; nothing was called.
 BUDGET = 3

@@ -64,17 +64,21 @@ def models(kind: str | None, json_out: bool) -> None:
         return
     from rich.table import Table
 
-    table = Table(title=f"{len(rows)} models" + (f" of kind {kind}" if kind else ""))
-    for column in ("model", "kind", "modes", "price", "secrets"):
-        table.add_column(column)
+    table = Table(
+        title=f"{len(rows)} models" + (f" of kind {kind}" if kind else ""), title_justify="left"
+    )
+    table.add_column("model", overflow="fold", min_width=24)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("modes", no_wrap=True)
+    table.add_column("price", overflow="fold")
+    table.add_column("secrets", overflow="fold")
     for row in rows:
         price = "unknown" if row["price_usd"] is None else f"${row['price_usd']:g}"
         if not row["secrets"]:
             secret = "none needed"
         else:
-            secret = ", ".join(
-                f"{name} {'set' if ok else 'MISSING'}" for name, ok in row["secrets"].items()
-            )
+            missing = [name for name, ok in row["secrets"].items() if not ok]
+            secret = "set" if not missing else "missing " + ", ".join(missing)
         table.add_row(
             f"{row['provider']}/{row['model']}",
             row["kind"],

@@ -22,11 +22,20 @@ if TYPE_CHECKING:
     from tutopanda_providers.contracts import Cost
 
 
+#: Width of tables written to a pipe or a file (a terminal uses its own width).
+PIPE_WIDTH = 140
+
+
 def console(stderr: bool = False) -> Console:
-    """A Rich console (imported on first use)."""
+    """A Rich console (imported on first use); wide enough for tables when not a terminal."""
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    out = Console(stderr=stderr, highlight=False)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        out = Console(stderr=stderr, highlight=False, width=PIPE_WIDTH)
+    return out
 
 
 def print_json(data: Any) -> None:
@@ -54,14 +63,14 @@ def error(message: str) -> None:
 
 def exit_code_for(exc: BaseException) -> int:
     """The documented exit code of an error."""
-    from tutopanda_providers.errors import ConfigurationError, ProviderError
+    from tutopanda_providers.errors import ConfigurationError, InvalidInputError, ProviderError
     from tutopanda_providers.runner.errors import BudgetRefusedError, MovieBusyError
 
     if isinstance(exc, BudgetRefusedError):
         return exitcodes.BUDGET
     if isinstance(exc, MovieBusyError):
         return exitcodes.BUSY
-    if isinstance(exc, ConfigurationError):
+    if isinstance(exc, (ConfigurationError, InvalidInputError)):
         return exitcodes.USAGE
     if isinstance(exc, ProviderError):
         return exitcodes.PROVIDER

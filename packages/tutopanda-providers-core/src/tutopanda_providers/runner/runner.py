@@ -614,7 +614,7 @@ class Runner:
         failed = [r for r in reports if r.status == "failed"]
         if failed:
             lines = "; ".join(f"{r.descriptor}: {r.error}" for r in failed)
-            raise ConfigurationError(
+            raise ProviderError(
                 f"live handlers are not ready, nothing was called: {lines}. "
                 "Run `tutopanda-providers doctor` for details."
             )
