@@ -122,6 +122,12 @@ class ResponsesClient:
             self._loop = weakref.ref(loop)
         return self._sdk
 
+    async def aclose(self) -> None:
+        """Close the SDK client and its connections (a later call builds a new one)."""
+        sdk, self._sdk, self._loop = self._sdk, None, None
+        if sdk is not None:
+            await sdk.close()
+
     async def warm_start(self, context: WarmStartContext) -> None:
         """Check readiness without a paid call: the key is set and the client builds."""
         self.api_key()

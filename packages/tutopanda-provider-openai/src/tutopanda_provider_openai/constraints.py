@@ -11,7 +11,7 @@ the job.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -45,6 +45,10 @@ class Adjustment:
         return asdict(self)
 
 
+#: A (segment index, target name) pair: what one prompt is for.
+Pair = tuple[int, str]
+
+
 def enforce_constraints(
     prompts: PromptSet,
     segments: Sequence[ScriptSegment],
@@ -61,28 +65,56 @@ def enforce_constraints(
     Raises:
         ProviderFailedError: a (segment, target) pair has no prompt, or a prompt is empty.
     """
-    by_target = {t.target: t for t in targets}
-    wanted_segments = {s.index: s for s in segments}
-    chosen: dict[tuple[int, str], GeneratedPrompt] = {}
-    adjustments: list[Adjustment] = []
+    chosen, dropped = select_prompts(prompts, segments, targets)
+    fitted, changes = fit_selected(chosen, segments, targets, provider=provider, model=model)
+    return fitted, dropped + changes
+
+
+def select_prompts(
+    prompts: PromptSet, segments: Sequence[ScriptSegment], targets: Sequence[TargetConstraints]
+) -> tuple[dict[Pair, GeneratedPrompt], list[Adjustment]]:
+    """The first prompt for each asked-for (segment, target) pair, and what was dropped."""
+    wanted_targets = {t.target for t in targets}
+    wanted_segments = {s.index for s in segments}
+    chosen: dict[Pair, GeneratedPrompt] = {}
+    dropped: list[Adjustment] = []
     for prompt in prompts.prompts:
         key = (prompt.segment_index, prompt.target)
-        if prompt.segment_index not in wanted_segments or prompt.target not in by_target:
-            adjustments.append(
-                Adjustment(*key, "prompt", "(dropped)", None, "not asked for in this batch")
-            )
-            continue
-        if key in chosen:
-            adjustments.append(
+        if prompt.segment_index not in wanted_segments or prompt.target not in wanted_targets:
+            dropped.append(Adjustment(*key, "prompt", "(dropped)", None, "not asked for"))
+        elif key in chosen:
+            dropped.append(
                 Adjustment(*key, "prompt", "(dropped)", None, "a second prompt for this pair")
             )
-            continue
-        chosen[key] = prompt
+        else:
+            chosen[key] = prompt
+    return chosen, dropped
+
+
+def missing_pairs(
+    chosen: Mapping[Pair, GeneratedPrompt],
+    segments: Sequence[ScriptSegment],
+    targets: Sequence[TargetConstraints],
+) -> list[tuple[ScriptSegment, TargetConstraints]]:
+    """The (segment, target) pairs that have no prompt yet, in order."""
+    return [(s, t) for s in segments for t in targets if (s.index, t.target) not in chosen]
+
+
+def fit_selected(
+    chosen: Mapping[Pair, GeneratedPrompt],
+    segments: Sequence[ScriptSegment],
+    targets: Sequence[TargetConstraints],
+    *,
+    provider: str,
+    model: str,
+) -> tuple[list[GeneratedPrompt], list[Adjustment]]:
+    """Every pair's prompt fitted to its target, ordered by segment then target.
+
+    Raises:
+        ProviderFailedError: a pair has no prompt, or a prompt is empty.
+    """
     missing = [
-        f"{t.target} for segment {s.index}"
-        for s in segments
-        for t in targets
-        if (s.index, t.target) not in chosen
+        f"{t.target} for segment {s.index}" for s, t in missing_pairs(chosen, segments, targets)
     ]
     if missing:
         raise ProviderFailedError(
@@ -93,6 +125,7 @@ def enforce_constraints(
             details={"missing": missing},
         )
     result: list[GeneratedPrompt] = []
+    adjustments: list[Adjustment] = []
     for segment in segments:
         for target in targets:
             fitted, changes = fit_prompt(chosen[(segment.index, target.target)], target, segment)
@@ -217,8 +250,12 @@ def shorten(text: str, limit: int) -> str:
 
 __all__ = [
     "Adjustment",
+    "Pair",
     "enforce_constraints",
     "fit_prompt",
+    "fit_selected",
+    "missing_pairs",
+    "select_prompts",
     "nearest_aspect_ratio",
     "nearest_value",
     "parse_ratio",

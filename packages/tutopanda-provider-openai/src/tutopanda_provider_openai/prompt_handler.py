@@ -20,14 +20,25 @@ from tutopanda_providers.contracts import (
     WarmStartContext,
 )
 from tutopanda_providers.errors import ProviderError
-from tutopanda_providers.schemas import GeneratedPrompt, PromptSet, ScriptSegment
+from tutopanda_providers.schemas import (
+    GeneratedPrompt,
+    PromptSet,
+    ScriptSegment,
+    TargetConstraints,
+)
 
 from tutopanda_provider_openai.cards import PROVIDER, Gpt5MiniPromptInputs
 from tutopanda_provider_openai.client import ResponsesClient
-from tutopanda_provider_openai.constraints import Adjustment, enforce_constraints
+from tutopanda_provider_openai.constraints import (
+    Adjustment,
+    Pair,
+    fit_selected,
+    missing_pairs,
+    select_prompts,
+)
 from tutopanda_provider_openai.instructions import prompt_input, prompt_instructions
 from tutopanda_provider_openai.pricing import TokenUsage, price_usage
-from tutopanda_provider_openai.response_reading import raise_for_outcome
+from tutopanda_provider_openai.response_reading import ResponseReading, raise_for_outcome
 from tutopanda_provider_openai.structured import parse_structured, strict_text_format, to_json
 
 #: How many unfinished jobs keep their completed batches for a retry.
@@ -43,11 +54,12 @@ def batches(segments: Sequence[ScriptSegment], size: int) -> list[list[ScriptSeg
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What one call made: its prompts (fitted), the changes made to them, and its usage."""
+    """What one batch made: its prompts (fitted), the changes made to them, its calls' ids and
+    their usage."""
 
     prompts: list[GeneratedPrompt]
     adjustments: list[Adjustment]
-    response_id: str | None
+    response_ids: list[str]
     usage: TokenUsage
     web_search_calls: int
     model_version: str | None
@@ -78,14 +90,24 @@ class PromptHandler:
         """Fail now, with how to fix it, if the API key is missing."""
         await self.client.warm_start(context)
 
+    async def aclose(self) -> None:
+        """Close the SDK client's connections."""
+        await self.client.aclose()
+
     def request_body(
-        self, inputs: Gpt5MiniPromptInputs, batch: Sequence[ScriptSegment]
+        self,
+        inputs: Gpt5MiniPromptInputs,
+        batch: Sequence[ScriptSegment],
+        targets: Sequence[TargetConstraints] | None = None,
     ) -> dict[str, Any]:
-        """The body of the ``POST /responses`` call for one batch."""
+        """The body of the ``POST /responses`` call for one batch (and ``targets``, by default
+        every target of the job)."""
         return {
             "model": self.model,
             "instructions": prompt_instructions(
-                inputs.targets, style=inputs.style, language=inputs.language
+                inputs.targets if targets is None else targets,
+                style=inputs.style,
+                language=inputs.language,
             ),
             "input": prompt_input(batch),
             "reasoning": {"effort": inputs.reasoning_effort},
@@ -115,8 +137,8 @@ class PromptHandler:
                         8,
                     )
                     exc.details["response_ids"] = [
-                        r.response_id for r in done.values() if r.response_id
-                    ] + ([exc.details["response_id"]] if exc.details.get("response_id") else [])
+                        i for r in done.values() for i in r.response_ids
+                    ] + list(exc.details.get("response_ids") or [])
                     exc.details["batches_done"] = len(done)
                     raise
                 done[number] = result
@@ -124,7 +146,7 @@ class PromptHandler:
         self._forget(request, inputs)
         usage = _total_usage(results)
         searches = sum(r.web_search_calls for r in results)
-        response_ids = [r.response_id for r in results if r.response_id]
+        response_ids = [i for r in results for i in r.response_ids]
         cost = price_usage(self.card.price, usage, web_search_calls=searches)
         return ProducerResult(
             artefacts=[
@@ -158,32 +180,79 @@ class PromptHandler:
         inputs: Gpt5MiniPromptInputs,
         batch: Sequence[ScriptSegment],
     ) -> BatchResult:
-        reading = await self.client.create(request, self.request_body(inputs, batch))
+        """One call for ``batch``, plus one follow-up call for any pairs the answer left out."""
+        readings: list[ResponseReading] = []
+        chosen, adjustments = await self._ask(request, inputs, batch, inputs.targets, readings)
+        missing = missing_pairs(chosen, batch, inputs.targets)
+        if missing:
+            # Ask once more, for just what is missing; the prompts already made are kept.
+            segments = [s for s in batch if any(m[0] is s for m in missing)]
+            targets = [t for t in inputs.targets if any(m[1] is t for m in missing)]
+            extra, dropped = await self._ask(request, inputs, segments, targets, readings)
+            for segment, target in missing:
+                key = (segment.index, target.target)
+                if key in extra:
+                    chosen[key] = extra[key]
+                    adjustments.append(
+                        Adjustment(
+                            *key, "prompt", "(missing)", "(asked again)", "left out at first"
+                        )
+                    )
+            adjustments.extend(d for d in dropped if (d.segment_index, d.target) not in chosen)
+        try:
+            fitted, changes = fit_selected(
+                chosen, batch, inputs.targets, provider=PROVIDER, model=self.model
+            )
+        except ProviderError as exc:
+            self._failed_after(exc, readings)
+            raise
+        return BatchResult(
+            prompts=fitted,
+            adjustments=adjustments + changes,
+            response_ids=[r.id for r in readings if r.id],
+            usage=_total_usage(readings),
+            web_search_calls=sum(r.web_search_calls for r in readings),
+            model_version=readings[0].model,
+        )
+
+    async def _ask(
+        self,
+        request: ProviderRequest,
+        inputs: Gpt5MiniPromptInputs,
+        segments: Sequence[ScriptSegment],
+        targets: Sequence[TargetConstraints],
+        readings: list[ResponseReading],
+    ) -> tuple[dict[Pair, GeneratedPrompt], list[Adjustment]]:
+        """One call; the prompts it made for the pairs asked, and what it made besides."""
+        try:
+            reading = await self.client.create(
+                request, self.request_body(inputs, segments, targets)
+            )
+        except ProviderError as exc:
+            self._failed_after(exc, readings)
+            raise
+        readings.append(reading)
         try:
             raise_for_outcome(reading, model=self.model, max_output_tokens=inputs.max_output_tokens)
             parsed = parse_structured(
                 reading.output_text, PromptSet, provider=PROVIDER, model_name=self.model
             )
-            fitted, changes = enforce_constraints(
-                parsed, batch, inputs.targets, provider=PROVIDER, model=self.model
-            )
         except ProviderError as exc:
-            spent = price_usage(
-                self.card.price, reading.usage, web_search_calls=reading.web_search_calls
-            )
-            exc.details.setdefault("response_id", reading.id)
-            exc.details["cost_usd"] = spent.amount_usd
-            # Paid for already: not to be re-sent blindly, counted as spent by a budget.
-            exc.request_sent = exc.request_sent or reading.billed
+            self._failed_after(exc, readings)
             raise
-        return BatchResult(
-            prompts=fitted,
-            adjustments=changes,
-            response_id=reading.id,
-            usage=reading.usage,
-            web_search_calls=reading.web_search_calls,
-            model_version=reading.model,
+        return select_prompts(parsed, segments, targets)
+
+    def _failed_after(self, exc: ProviderError, readings: Sequence[ResponseReading]) -> None:
+        """Record on ``exc`` what this batch's calls cost; paid calls are not re-sent blindly."""
+        spent = price_usage(
+            self.card.price,
+            _total_usage(readings),
+            web_search_calls=sum(r.web_search_calls for r in readings),
         )
+        exc.details["cost_usd"] = spent.amount_usd
+        exc.details["response_ids"] = [r.id for r in readings if r.id]
+        # Paid for already: not to be re-sent blindly, and counted as spent by a budget.
+        exc.request_sent = exc.request_sent or any(r.billed for r in readings)
 
     def _key(self, request: ProviderRequest, inputs: Gpt5MiniPromptInputs) -> str:
         digest = hashlib.sha256(inputs.model_dump_json().encode()).hexdigest()[:16]
@@ -203,7 +272,7 @@ class PromptHandler:
         self._completed.pop(self._key(request, inputs), None)
 
 
-def _total_usage(results: Iterable[BatchResult]) -> TokenUsage:
+def _total_usage(results: Iterable[BatchResult | ResponseReading]) -> TokenUsage:
     total = TokenUsage()
     for result in results:
         total += result.usage

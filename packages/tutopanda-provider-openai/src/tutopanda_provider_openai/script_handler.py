@@ -58,6 +58,10 @@ class ScriptHandler:
         """Fail now, with how to fix it, if the API key is missing."""
         await self.client.warm_start(context)
 
+    async def aclose(self) -> None:
+        """Close the SDK client's connections."""
+        await self.client.aclose()
+
     def request_body(self, inputs: Gpt5ScriptInputs) -> dict[str, Any]:
         """The body of the ``POST /responses`` call for ``inputs``."""
         values = inputs.model_dump()
