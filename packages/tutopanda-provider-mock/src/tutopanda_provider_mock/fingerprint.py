@@ -12,6 +12,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+#: Version of the mock outputs; part of cache keys, so bump it when any output changes for the
+#: same request.
+HANDLER_VERSION = "1"
+
 
 def fingerprint(provider: str, model: str, inputs: Mapping[str, Any], job_id: str) -> str:
     """The sha256 (hex) of the request's identity, from canonical JSON."""
@@ -27,4 +31,4 @@ def seed_of(digest: str, salt: str = "") -> int:
     return int(digest[:16], 16)
 
 
-__all__ = ["fingerprint", "seed_of"]
+__all__ = ["HANDLER_VERSION", "fingerprint", "seed_of"]

@@ -29,12 +29,9 @@ from tutopanda_providers.contracts import (
     WarmStartContext,
 )
 
-from tutopanda_provider_mock.fingerprint import fingerprint
+from tutopanda_provider_mock.fingerprint import HANDLER_VERSION, fingerprint
 from tutopanda_provider_mock.job import MockJob
 from tutopanda_provider_mock.request import interpret
-
-#: Bump when any output changes for the same inputs (it is part of cache keys).
-HANDLER_VERSION = "1"
 
 _PRODUCERS = {
     ProducerKind.SCRIPT: "script",

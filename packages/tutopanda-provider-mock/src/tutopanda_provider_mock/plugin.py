@@ -14,11 +14,10 @@ from tutopanda_providers.hookspecs import HOOK_CONTRACT_VERSION, hookimpl
 from tutopanda_providers.registry import Implementation, Match
 
 from tutopanda_provider_mock.cards import demo_cards
+from tutopanda_provider_mock.fingerprint import HANDLER_VERSION
 
 #: The hook-contract major version this plugin was written for.
 TUTOPANDA_HOOK_CONTRACT = HOOK_CONTRACT_VERSION
-#: Part of cache keys: bump when mock outputs change for the same inputs.
-VERSION = "1"
 
 
 def create_mock_handler(context: HandlerContext) -> ProducerHandler:
@@ -33,8 +32,13 @@ def tutopanda_register_providers(register: Callable[[Implementation], None]) -> 
     """Register the wildcard mock implementation and the demo cards."""
     register(
         Implementation(
-            match=Match("*", "*", "*"), mode="mock", factory=create_mock_handler, version=VERSION
+            match=Match("*", "*", "*"),
+            mode="mock",
+            factory=create_mock_handler,
+            version=HANDLER_VERSION,
         )
     )
     for card in demo_cards():
-        register(Implementation.for_card(card, create_mock_handler, mode="mock", version=VERSION))
+        register(
+            Implementation.for_card(card, create_mock_handler, mode="mock", version=HANDLER_VERSION)
+        )

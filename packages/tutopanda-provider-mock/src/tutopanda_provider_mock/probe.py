@@ -13,6 +13,9 @@ from typing import Any
 
 from tutopanda_providers.contracts import MediaFacts
 
+# FFmpeg names some decoders after their implementation; report the format's name.
+_CODEC_NAMES = {"mp3float": "mp3", "aac_fixed": "aac", "h264_v4l2m2m": "h264"}
+
 
 def probe(data: bytes, mime: str) -> MediaFacts:
     """The :class:`MediaFacts` of ``data``, a file of type ``mime``."""
@@ -63,15 +66,19 @@ def probe_av(data: bytes) -> MediaFacts:
                 width=video.codec_context.width,
                 height=video.codec_context.height,
                 fps=round(float(rate), 3) if rate else None,
-                codec=video.codec_context.name,
+                codec=_codec_name(video.codec_context.name),
             )
         if audio is not None:
             facts.update(
                 sample_rate=audio.codec_context.sample_rate, channels=audio.codec_context.channels
             )
-            facts.setdefault("codec", audio.codec_context.name)
+            facts.setdefault("codec", _codec_name(audio.codec_context.name))
         facts["has_audio"] = audio is not None
         return MediaFacts(**facts)
+
+
+def _codec_name(name: str) -> str:
+    return _CODEC_NAMES.get(name, name)
 
 
 __all__ = ["probe", "probe_av", "probe_image", "probe_wav"]
