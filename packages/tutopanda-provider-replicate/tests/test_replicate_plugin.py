@@ -7,9 +7,8 @@ import subprocess
 import sys
 from importlib.metadata import entry_points
 
-from tutopanda_providers import Descriptor, create_provider_registry
-
 from tutopanda_provider_replicate.cards import CARDS
+from tutopanda_providers import Descriptor, create_provider_registry
 
 
 def _run(code: str) -> str:
