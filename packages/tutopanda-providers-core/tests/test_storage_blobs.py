@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -142,7 +143,7 @@ def test_unwritable_root_raises_a_storage_error_that_says_what_to_do(tmp_path: P
 
 
 def test_memory_store_round_trips_blobs() -> None:
-    store = BlobStore(f"memory://tutopanda-test-{id(object())}")
+    store = BlobStore(f"memory://tutopanda-test-{uuid.uuid4().hex}")
     ref = store.write_bytes(b"in memory", mime="text/plain", suffix=".txt")
     assert ref.uri.startswith("memory://")
     assert ref.uri.endswith(f"/{ref.sha256[:2]}/{ref.sha256}.txt")
@@ -153,7 +154,7 @@ def test_memory_store_round_trips_blobs() -> None:
 
 
 def test_memory_store_refuses_an_empty_blob_and_stores_nothing() -> None:
-    root = f"memory://tutopanda-test-{id(object())}"
+    root = f"memory://tutopanda-test-{uuid.uuid4().hex}"
     store = BlobStore(root)
     with pytest.raises(TransientError):
         store.write_bytes(b"", mime="text/plain")

@@ -21,7 +21,6 @@ Start-up cost matters (every command builds a registry), so this module imports 
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import logging
 import threading
@@ -54,11 +53,11 @@ from tutopanda_providers.errors import (
 )
 from tutopanda_providers.plugins import PluginReport
 from tutopanda_providers.secrets import ChainSecretResolver, EnvSecretResolver, SecretResolver
-from tutopanda_providers.storage import BlobStore
 from tutopanda_providers.telemetry import WARM_START, EventEmitter, LoggingSink, TelemetrySink
 
 if TYPE_CHECKING:
     from tutopanda_providers.pipeline import Middleware, Next, PipelineOptions
+    from tutopanda_providers.storage import BlobStore
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +305,7 @@ class ProviderRegistry:
         self.mode: Mode = options.mode
         self.use_mock = frozenset(options.use_mock)
         self.telemetry: TelemetrySink = options.telemetry or LoggingSink()
-        self.storage = options.storage or BlobStore(options.storage_root)
+        self._storage = options.storage
         self.secrets = secrets
         self.plugins = reports
         self.warnings = warnings
@@ -319,6 +318,15 @@ class ProviderRegistry:
         self._handlers: dict[tuple[Descriptor, Mode], ResolvedHandler] = {}
         self._reported_ties: set[tuple[Descriptor, Mode]] = set()
         self._lock = threading.Lock()
+
+    @property
+    def storage(self) -> BlobStore:
+        """Where handlers write blobs: ``options.storage``, or a store at ``storage_root``."""
+        if self._storage is None:
+            from tutopanda_providers.storage import BlobStore
+
+            self._storage = BlobStore(self.options.storage_root)
+        return self._storage
 
     # -- pipeline (built on first use: it imports asyncio and the middleware's libraries) ----
     @property
@@ -413,6 +421,8 @@ class ProviderRegistry:
         A model typed without its owner (``replicate/imagen-4``) still finds
         ``replicate/google/imagen-4``.
         """
+        import difflib
+
         provider, _, model = asked.partition("/")
         if any(p == provider for p, _ in self._cards):
             models = sorted(m for p, m in self._cards if p == provider)
