@@ -352,6 +352,7 @@ async def _fails(live: Live, descriptor: Any = SCRIPT, inputs: Any = None) -> Pr
         (Fault.incomplete(), ProviderFailedError),
         (Fault.reset_after(), TransientError),
         (Fault.malformed_json(), TransientError),
+        (Fault.prediction_fails("server overloaded"), ProviderFailedError),
     ],
 )
 async def test_faults_that_must_not_be_retried_reach_the_server_once(

@@ -18,7 +18,6 @@ from tutopanda_providers.errors import (
     InvalidInputError,
     ProviderFailedError,
     RateLimitedError,
-    TransientError,
 )
 from tutopanda_providers.schemas import Source
 
@@ -147,7 +146,7 @@ def _status(status: str, **extra: Any) -> dict[str, Any]:
             _status("incomplete", incomplete_details={"reason": "content_filter"}),
             ContentPolicyError,
         ),
-        (_status("failed", error={"code": "server_error", "message": "boom"}), TransientError),
+        (_status("failed", error={"code": "server_error", "message": "boom"}), ProviderFailedError),
         (
             _status("failed", error={"code": "rate_limit_exceeded", "message": "slow"}),
             RateLimitedError,
@@ -172,3 +171,11 @@ def test_a_refusal_is_a_content_policy_error() -> None:
     )
     with pytest.raises(ContentPolicyError, match="I can't help"):
         raise_for_outcome(read_response(data), model="gpt-5")
+
+
+def test_a_failed_response_with_a_server_error_may_be_retried() -> None:
+    data = _status("failed", error={"code": "server_error", "message": "overloaded"})
+    with pytest.raises(ProviderFailedError) as info:
+        raise_for_outcome(read_response(data), model="gpt-5")
+    assert info.value.retryable is True
+    assert "overloaded" in info.value.message

@@ -17,7 +17,6 @@ from tutopanda_providers.errors import (
     InvalidInputError,
     ProviderFailedError,
     RateLimitedError,
-    TransientError,
 )
 from tutopanda_providers.schemas import Source
 
@@ -150,7 +149,9 @@ def raise_for_outcome(
         details["code"] = code
         said = f"the response of {ref} failed ({code}): {reading.error_message or 'no message'}"
         if code == "server_error":
-            raise TransientError(said, **common)
+            # The provider ran the job and it failed (kind provider_failed), but a server error
+            # may pass: retryable, unless the handler finds it was billed (request_sent).
+            raise ProviderFailedError(said, retryable=True, **common)
         if code == "rate_limit_exceeded":
             raise RateLimitedError(said, **common)
         if code == "invalid_prompt":
