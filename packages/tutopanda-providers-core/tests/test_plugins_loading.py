@@ -476,3 +476,32 @@ def test_plugin_report_defaults() -> None:
         "registered": [],
         "warnings": [],
     }
+
+
+@pytest.mark.parametrize("group", ["tutopanda.providers", "console_scripts", "pytest11"])
+def test_fast_entry_point_reader_finds_what_importlib_metadata_finds(group: str) -> None:
+    from tutopanda_providers.plugins import _entry_points_from_importlib, find_entry_points
+
+    def key(ep: object) -> tuple[str, ...]:
+        return tuple(str(getattr(ep, f)) for f in ("name", "value", "distribution", "version"))
+
+    assert sorted(map(key, find_entry_points(group))) == sorted(
+        map(key, _entry_points_from_importlib(group))
+    )
+
+
+def test_fast_entry_point_reader_agrees_on_temporary_distributions(site: Site) -> None:
+    from tutopanda_providers.plugins import _entry_points_from_importlib, find_entry_points
+
+    module = site.module("good", GOOD_MODULE.format(provider="acme"))
+    site.distribution("Acme.Plugin", "1.0.0", {"acme": module, "acme_attr": f"{module}:PROVIDER"})
+    importlib.invalidate_caches()
+    fast = {(e.name, e.value, e.distribution, e.version) for e in find_entry_points()}
+    slow = {
+        (e.name, e.value, e.distribution, e.version)
+        for e in _entry_points_from_importlib("tutopanda.providers")
+    }
+    assert ("acme", module, "Acme.Plugin", "1.0.0") in fast
+    assert fast == slow
+    (attr,) = [e for e in find_entry_points() if e.name == "acme_attr"]
+    assert attr.load() == "acme"
