@@ -134,6 +134,7 @@ def _bind(mw: Middleware, call_next: Next) -> Next:
 
 
 _invoke_ids = itertools.count(1)
+_NO_TOKENS: dict[str, Any] = {}
 
 
 class LifecycleMiddleware:
@@ -207,23 +208,30 @@ class LifecycleMiddleware:
         if provider.latency_ms is None:
             provider.latency_ms = elapsed
         cost = provider.cost
+        meta = result.meta
         usage = provider.extra.get("usage") if provider.extra else None
+        if isinstance(usage, Mapping):
+            tokens = {
+                "input_tokens": usage.get("input_tokens"),
+                "output_tokens": usage.get("output_tokens"),
+            }
+        else:
+            tokens = _NO_TOKENS
         emitter.emit(
             events.INVOKE_END,
             invoke_id=invoke_id,
             mode=context.mode,
             kind=kind,
-            mocked=result.meta.mocked,
-            cached=result.meta.cached,
-            fell_back=result.meta.fell_back,
+            mocked=meta.mocked,
+            cached=meta.cached,
+            fell_back=meta.fell_back,
             response_model=f"{provider.provider}/{provider.model}",
             attempts=provider.attempts,
             duration_ms=elapsed,
             cost_usd=cost.amount_usd,
             cost_status=cost.status,
             artefacts=len(result.artefacts),
-            input_tokens=usage.get("input_tokens") if isinstance(usage, Mapping) else None,
-            output_tokens=usage.get("output_tokens") if isinstance(usage, Mapping) else None,
+            **tokens,
         )
         return result
 

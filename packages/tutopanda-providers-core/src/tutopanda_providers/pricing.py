@@ -145,12 +145,22 @@ class BudgetMiddleware:
 
     def __init__(self, budget: Budget) -> None:
         self.budget = budget
+        self._flat: dict[str, Cost] = {}
+
+    def estimate(self, card: ModelCard, inputs: Mapping[str, Any]) -> Cost:
+        """The estimate for one call; a card priced per call (no estimator) is priced once."""
+        if card.cost_estimator is not None:
+            return estimate_cost(card, inputs, validated=True)
+        found = self._flat.get(card.ref)
+        if found is None:
+            found = self._flat[card.ref] = estimate_cost(card, inputs, validated=True)
+        return found
 
     async def __call__(self, context: InvokeContext, call_next: Next) -> ProducerResult:
         """Reserve the estimate, call, then settle with the reported cost."""
         if context.mode == "mock":
             return await call_next(context)
-        estimate = estimate_cost(context.card, context.request.inputs, validated=True)
+        estimate = self.estimate(context.card, context.request.inputs)
         reserved = self.budget.reserve(context.card.ref, estimate)
         try:
             result = await call_next(context)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from tutopanda_providers.secrets import scrub
+from tutopanda_providers.secrets import has_known_secrets, scrub
 
 #: Names of the events the registry and the pipeline emit.
 INVOKE_START = "provider.invoke.start"
@@ -99,6 +99,9 @@ class FanOutSink:
                 logging.getLogger(__name__).exception("telemetry sink %r failed", sink)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
         return scrub(value)
@@ -127,7 +130,14 @@ class EventEmitter:
     def emit(self, name: str, **attributes: Any) -> None:
         """Emit ``name`` with the bound attributes plus ``attributes``."""
         merged = {**self.attributes, **attributes}
-        self.sink.emit(Event(name, {k: _clean(v) for k, v in merged.items()}))
+        if has_known_secrets():
+            merged = {k: _clean(v) for k, v in merged.items()}
+        else:
+            # Nothing to scrub yet: only turn objects into plain text (the common, hot path).
+            for key, value in merged.items():
+                if type(value) not in _PLAIN:
+                    merged[key] = _clean(value)
+        self.sink.emit(Event(name, merged))
 
     def bind(self, **attributes: Any) -> EventEmitter:
         """A new emitter with more bound attributes."""

@@ -1,0 +1,192 @@
+"""Overhead of the invoke pipeline per call, against calling the handler directly.
+
+The handler returns at once (it builds its result and nothing else), so every microsecond
+above the "handler directly" row is the pipeline's. Rows:
+
+* ``handler directly``: ``await handler.invoke(request)``.
+* ``defaults``: the chain a registry builds with no options (lifecycle, deadline, validation,
+  retry, rate limit with no limit set).
+* ``all on, cache off``: every middleware enabled and acting on every call — rate limit
+  (moving window + in-flight slot), budget guard, fallbacks configured, default timeout,
+  retries — except the cache, so every call reaches the handler.
+* ``all on, cache hits``: the same with the result cache enabled and the same request each
+  time, so every call after the first is served from the cache (with its blob-existence check).
+
+Then memory (RSS) before and after many invokes through the ``all on, cache off`` chain.
+Budget (issue 5): under 50 µs median overhead, memory flat.
+
+Usage: ``uv run --frozen python benchmarks/bench_pipeline.py [--smoke]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from tutopanda_providers import (
+    Artefact,
+    Descriptor,
+    Implementation,
+    ModelCard,
+    OutputSpec,
+    Price,
+    PriceRate,
+    ProducerKind,
+    ProducerResult,
+    ProviderMetadata,
+    ProviderRequest,
+    RegistryOptions,
+    create_provider_registry,
+    hookimpl,
+)
+from tutopanda_providers.cache import CacheOptions
+from tutopanda_providers.cards import InputModel
+from tutopanda_providers.contracts import Cost, HandlerContext, Mode
+from tutopanda_providers.pipeline import PipelineOptions
+from tutopanda_providers.pricing import Budget
+from tutopanda_providers.ratelimit import RateLimit
+from tutopanda_providers.storage import BlobStore
+
+A = Descriptor.parse("bench/image-a")
+
+
+class Inputs(InputModel):
+    prompt: str
+    steps: int = 4
+
+
+def card(model: str) -> ModelCard:
+    return ModelCard(
+        provider="bench",
+        model=model,
+        kind=ProducerKind.IMAGE,
+        input_model=Inputs,
+        output=OutputSpec(type="text", mime="text/plain"),
+        price=Price(rates=(PriceRate(name="image", unit="image", usd=0.04),), source="bench"),
+    )
+
+
+class InstantHandler:
+    def __init__(self, context: HandlerContext) -> None:
+        self.provider = context.descriptor.provider
+        self.model = context.descriptor.model
+        self.environment = context.descriptor.environment
+        self.mode: Mode = context.mode
+        self.cost = Cost(status="known", amount_usd=0.04, unit="image", quantity=1, source="bench")
+
+    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+        return ProducerResult(
+            artefacts=[Artefact(kind=ProducerKind.IMAGE, mime="text/plain", text="done")],
+            provider=ProviderMetadata(provider=self.provider, model=self.model, cost=self.cost),
+        )
+
+
+class Plugin:
+    @hookimpl
+    def tutopanda_register_providers(self, register) -> None:  # type: ignore[no-untyped-def]
+        for model in ("image-a", "image-b"):
+            register(Implementation.for_card(card(model), InstantHandler, mode="live"))
+
+
+def all_on(tmp: Path, cache: bool) -> PipelineOptions:
+    return PipelineOptions(
+        rate_limits={"bench": RateLimit(requests=10**9, window_seconds=60, max_in_flight=64)},
+        budget=Budget(10.0**12),
+        fallbacks={"bench/image-a": ["bench/image-b"]},
+        default_timeout=60.0,
+        cache=CacheOptions(enabled=cache, directory=tmp / "cache"),
+    )
+
+
+def registry_for(tmp: Path, pipeline: PipelineOptions | None):  # type: ignore[no-untyped-def]
+    return create_provider_registry(
+        RegistryOptions(
+            mode="live",
+            plugins=[("bench", Plugin())],
+            entry_points=False,
+            storage=BlobStore(tmp / "blobs"),
+            pipeline=pipeline,
+        )
+    )
+
+
+async def time_pipeline(registry, n: int, same_inputs: bool) -> list[float]:  # type: ignore[no-untyped-def]
+    resolved = registry.resolve(A)
+    samples: list[float] = []
+    perf = time.perf_counter_ns
+    for i in range(n):
+        inputs = {"prompt": "a cat" if same_inputs else f"a cat {i}"}
+        request = registry.new_request(A, inputs)
+        started = perf()
+        await resolved.invoke(request)
+        samples.append((perf() - started) / 1000.0)
+    return samples
+
+
+async def time_direct(registry, n: int) -> list[float]:  # type: ignore[no-untyped-def]
+    handler = registry.resolve(A).handler
+    request = registry.new_request(A, {"prompt": "a cat", "steps": 4})
+    samples: list[float] = []
+    perf = time.perf_counter_ns
+    for _ in range(n):
+        started = perf()
+        await handler.invoke(request)
+        samples.append((perf() - started) / 1000.0)
+    return samples
+
+
+def p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def main(smoke: bool) -> None:
+    n = 2_000 if smoke else 30_000
+    soak = 5_000 if smoke else 100_000
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        rows: list[tuple[str, list[float]]] = []
+        base = registry_for(tmp / "d", None)
+        await time_direct(base, 500)
+        rows.append(("handler directly", await time_direct(base, n)))
+        await time_pipeline(base, 500, False)
+        rows.append(("defaults", await time_pipeline(base, n, False)))
+        full = registry_for(tmp / "f", all_on(tmp / "f", cache=False))
+        await time_pipeline(full, 500, False)
+        rows.append(("all on, cache off", await time_pipeline(full, n, False)))
+        cached = registry_for(tmp / "c", all_on(tmp / "c", cache=True))
+        await time_pipeline(cached, 500, True)
+        rows.append(("all on, cache hits", await time_pipeline(cached, n, True)))
+
+        direct_median = statistics.median(rows[0][1])
+        print(f"{'chain':<22}{'median µs':>11}{'p99 µs':>10}{'overhead (median) µs':>23}")
+        for name, samples in rows:
+            median = statistics.median(samples)
+            print(
+                f"{name:<22}{median:>11.1f}{p(samples, 0.99):>10.1f}{median - direct_median:>23.1f}"
+            )
+
+        process = psutil.Process()
+        gc.collect()
+        rss_before = process.memory_info().rss
+        resolved = full.resolve(A)
+        for i in range(soak):
+            await resolved.invoke(full.new_request(A, {"prompt": f"a cat {i % 1000}"}))
+        gc.collect()
+        rss_after = process.memory_info().rss
+        print(
+            f"\nmemory over {soak:,} invokes (all on, cache off): RSS {rss_before / 2**20:.1f} MiB "
+            f"-> {rss_after / 2**20:.1f} MiB ({(rss_after - rss_before) / 2**20:+.1f} MiB)"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a short run for CI")
+    asyncio.run(main(parser.parse_args().smoke))
