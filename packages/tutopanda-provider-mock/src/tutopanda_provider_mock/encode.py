@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -23,36 +23,43 @@ BITEXACT_CODEC = {"flags": "+bitexact"}
 AUDIO_SUFFIXES = {"audio/wav": ".wav", "audio/mpeg": ".mp3"}
 
 
-def encode_audio(signal: Signal, *, sample_rate: int, mime: str, bitrate: int = 128000) -> bytes:
-    """Encode ``signal`` (``(channels, samples)`` float32) as ``mime`` (WAV or MP3)."""
+def encode_audio(
+    blocks: Iterable[Signal],
+    *,
+    sample_rate: int,
+    channels: int,
+    mime: str,
+    bitrate: int = 128000,
+) -> bytes:
+    """Encode ``blocks`` (each ``(channels, samples)`` float32) as ``mime`` (WAV or MP3)."""
     if mime == "audio/mpeg":
-        return _mp3(signal, sample_rate, bitrate)
-    return _wav(signal, sample_rate)
+        return _mp3(blocks, sample_rate, channels, bitrate)
+    return _wav(blocks, sample_rate, channels)
 
 
-def _wav(signal: Signal, sample_rate: int) -> bytes:
-    pcm = (np.clip(signal, -1.0, 1.0) * 32767.0).astype("<i2")
+def _wav(blocks: Iterable[Signal], sample_rate: int, channels: int) -> bytes:
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
-        out.setnchannels(signal.shape[0])
+        out.setnchannels(channels)
         out.setsampwidth(2)
         out.setframerate(sample_rate)
-        out.writeframes(np.ascontiguousarray(pcm.T).tobytes())
+        for block in blocks:
+            pcm = (np.clip(block, -1.0, 1.0) * 32767.0).astype("<i2")
+            out.writeframes(np.ascontiguousarray(pcm.T).tobytes())
     return buffer.getvalue()
 
 
-def _mp3(signal: Signal, sample_rate: int, bitrate: int) -> bytes:
+def _mp3(blocks: Iterable[Signal], sample_rate: int, channels: int, bitrate: int) -> bytes:
     import av
 
     buffer = io.BytesIO()
-    layout = "mono" if signal.shape[0] == 1 else "stereo"
+    layout = "mono" if channels == 1 else "stereo"
+    options = {**BITEXACT_CODEC, "compression_level": "9"}
     with av.open(buffer, "w", format="mp3", options=BITEXACT_CONTAINER) as container:
-        stream: Any = container.add_stream(
-            "libmp3lame", rate=sample_rate, options={**BITEXACT_CODEC, "compression_level": "9"}
-        )
+        stream: Any = container.add_stream("libmp3lame", rate=sample_rate, options=options)
         stream.layout = layout
-        stream.bit_rate = bitrate
-        for frame in audio_frames(signal[:2], sample_rate, 1152, layout):
+        stream.bit_rate = _mp3_bitrate(bitrate, sample_rate)
+        for frame in audio_frames((b[:2] for b in blocks), sample_rate, layout):
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode(None):
@@ -60,16 +67,24 @@ def _mp3(signal: Signal, sample_rate: int, bitrate: int) -> bytes:
     return buffer.getvalue()
 
 
-def audio_frames(signal: Signal, sample_rate: int, frame_size: int, layout: str) -> Iterator[Any]:
-    """Cut ``signal`` into planar float PyAV frames of ``frame_size`` samples with running pts."""
+def _mp3_bitrate(bitrate: int, sample_rate: int) -> int:
+    # MPEG-2.5 (<= 12 kHz) tops out at 64 kbit/s, MPEG-2 (< 32 kHz) at 160, MPEG-1 at 320.
+    ceiling = 64000 if sample_rate <= 12000 else 160000 if sample_rate < 32000 else 320000
+    return max(8000, min(bitrate, ceiling))
+
+
+def audio_frames(blocks: Iterable[Signal], sample_rate: int, layout: str) -> Iterator[Any]:
+    """One planar float PyAV frame per block, with running pts (the encoder re-cuts them)."""
     import av
 
-    total = signal.shape[1]
-    for start in range(0, total, frame_size):
-        chunk = np.ascontiguousarray(signal[:, start : start + frame_size], dtype=np.float32)
-        frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+    pts = 0
+    for block in blocks:
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(block, dtype=np.float32), format="fltp", layout=layout
+        )
         frame.sample_rate = sample_rate
-        frame.pts = start
+        frame.pts = pts
+        pts += block.shape[1]
         yield frame
 
 

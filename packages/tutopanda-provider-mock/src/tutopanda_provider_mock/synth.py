@@ -2,13 +2,15 @@
 
 Neither is meant to sound good; both are meant to be unmistakably *not silence*, to have the
 right length, and to differ from one request to the next (the seed picks pitches and timbre).
-Signals are float32 arrays shaped ``(channels, samples)`` in ``[-1, 1]``.
+Both are generated in blocks of one second, float32 arrays shaped ``(channels, samples)`` in
+``[-1, 1]``, so memory stays flat for a three-minute track.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -43,11 +45,13 @@ def speech(
     channels: int,
     voice: str,
     seed: int,
-) -> Signal:
-    """A speech-like babble of exactly ``duration`` seconds: one voiced burst per syllable.
+) -> Iterator[Signal]:
+    """A speech-like babble of exactly ``duration`` seconds, in blocks of one second.
 
-    Words get time in proportion to their syllables; a sentence end leaves a longer gap. The
-    pitch follows the voice name and drifts a little per word, like intonation.
+    One voiced burst per syllable; words get time in proportion to their syllables and a
+    sentence end leaves a longer gap. The pitch follows the voice name, drifts a little per
+    word and falls slowly over the text, like intonation. Blocks keep memory flat however long
+    the text is.
     """
     rng = np.random.default_rng(seed)
     total = max(1, round(duration * sample_rate))
@@ -56,36 +60,40 @@ def speech(
     gaps = [0.5 if w[-1:] in ".!?" else (0.25 if w[-1:] in ",;:" else 0.08) for w in words]
     weights = np.array(syllables, dtype=np.float64) + np.array(gaps)
     bounds = np.concatenate([[0.0], np.cumsum(weights) / weights.sum()]) * total
-    bounds[-1] = total
-
     base = voice_pitch(voice)
-    pitch = np.full(total, base, dtype=np.float32)
-    envelope = np.zeros(total, dtype=np.float32)
-    timbre_index = np.zeros(total, dtype=np.int8)
+    word_start = bounds[:-1].astype(np.int64)
+    word_pitch = (base * (1.0 + 0.12 * (rng.random(len(words)) - 0.5))).astype(np.float32)
+    starts: list[int] = []
+    ends: list[int] = []
     for i, count in enumerate(syllables):
-        start, end = int(bounds[i]), int(bounds[i + 1])
-        voiced_end = start + int((end - start) * count / (count + gaps[i]))
-        pitch[start:end] = base * (1.0 + 0.12 * (rng.random() - 0.5))
+        start, end = bounds[i], bounds[i + 1]
+        voiced_end = start + (end - start) * count / (count + gaps[i])
         edges = np.linspace(start, voiced_end, count + 1).astype(np.int64)
-        for s in range(count):
-            a, b = edges[s], edges[s + 1]
-            if b - a < 4:
-                continue
-            # A syllable: raised-cosine swell, slightly shorter than its slot.
-            n = b - a
-            envelope[a:b] = (0.5 - 0.5 * np.cos(np.linspace(0, 2 * np.pi, n))) ** 0.8
-            timbre_index[a:b] = rng.integers(0, len(_TIMBRES))
-    # A slow falling intonation over the whole text.
-    pitch *= np.linspace(1.08, 0.92, total, dtype=np.float32)
-    phase = np.cumsum(pitch * np.float32(2 * np.pi / sample_rate), dtype=np.float64)
-    phase %= 2 * np.pi  # keep the float32 harmonics below exact
-    phase32 = phase.astype(np.float32)
-    del phase
-    wave = np.zeros(total, dtype=np.float32)
-    for k in range(_TIMBRES.shape[1]):
-        wave += _TIMBRES[timbre_index, k] * np.sin(np.float32(k + 1) * phase32)
-    wave *= envelope
-    return _finish(wave, channels, peak=0.6)
+        starts.extend(edges[:-1].tolist())
+        ends.extend(edges[1:].tolist())
+    syl_start = np.array(starts, dtype=np.int64)
+    syl_length = np.maximum(np.array(ends, dtype=np.int64) - syl_start, 1)
+    syl_timbre = rng.integers(0, len(_TIMBRES), size=len(starts))
+    gain = np.float32(0.6 / _TIMBRES.sum(axis=1).max())
+    stereo = _Spreader(channels)
+    phase_start = 0.0
+    for first in range(0, total, sample_rate):
+        index = np.arange(first, min(total, first + sample_rate), dtype=np.int64)
+        word = np.searchsorted(word_start, index, side="right") - 1
+        pitch = word_pitch[word] * (1.08 - 0.16 * index / total).astype(np.float32)
+        phase = phase_start + np.cumsum(pitch * (2 * np.pi / sample_rate), dtype=np.float64)
+        phase_start = float(phase[-1] % (2 * np.pi))
+        phase32 = (phase % (2 * np.pi)).astype(np.float32)
+        syllable = np.searchsorted(syl_start, index, side="right") - 1
+        position = (index - syl_start[syllable]) / syl_length[syllable]
+        envelope = np.where(
+            position < 1.0, (0.5 - 0.5 * np.cos(2 * np.pi * position)) ** 0.8, 0.0
+        ).astype(np.float32)
+        timbre = _TIMBRES[syl_timbre[syllable]]
+        wave = np.zeros(index.size, dtype=np.float32)
+        for k in range(_TIMBRES.shape[1]):
+            wave += timbre[:, k] * np.sin(np.float32(k + 1) * phase32)
+        yield stereo(wave * envelope * gain)
 
 
 def chords(
@@ -95,8 +103,8 @@ def chords(
     channels: int,
     seed: int,
     level: float = 0.5,
-) -> Signal:
-    """A looping four-chord progression with a bass line, ``duration`` seconds long."""
+) -> Iterator[Signal]:
+    """A looping four-chord progression with a bass line, ``duration`` seconds long, in blocks."""
     rng = np.random.default_rng(seed)
     total = max(1, round(duration * sample_rate))
     tempo = float(rng.uniform(80, 128))
@@ -122,26 +130,34 @@ def chords(
         bass = np.sin(2 * np.pi * bass_freq * t).astype(np.float32) * pulse
         bars.append(0.2 * voiced * decay + 0.5 * bass)
     loop = np.concatenate(bars)
-    repeats = total // loop.size + 1
-    wave = np.tile(loop, repeats)[:total]
-    fade = min(total // 4, int(0.05 * sample_rate))
-    if fade > 0:
-        ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
-        wave[:fade] *= ramp
-        wave[-fade:] *= ramp[::-1]
-    return _finish(wave, channels, peak=level)
+    loop *= np.float32(level / (float(np.max(np.abs(loop))) or 1.0))
+    fade = max(1, min(total // 4, int(0.05 * sample_rate)))
+    stereo = _Spreader(channels)
+    for first in range(0, total, sample_rate):
+        index = np.arange(first, min(total, first + sample_rate), dtype=np.int64)
+        ramp = np.clip(np.minimum(index, total - 1 - index) / fade, 0.0, 1.0).astype(np.float32)
+        yield stereo(loop[index % loop.size] * ramp)
 
 
-def _finish(wave: npt.NDArray[np.float32], channels: int, *, peak: float) -> Signal:
-    top = float(np.max(np.abs(wave))) or 1.0
-    mono = (wave * (peak / top)).astype(np.float32)
-    if channels == 1:
-        return mono[np.newaxis, :]
-    # A small inter-channel delay so stereo is not two identical channels.
-    delayed = (
-        np.concatenate([np.zeros(32, dtype=np.float32), mono[:-32]]) if mono.size > 32 else mono
-    )
-    return np.stack([mono, delayed] + [mono] * (channels - 2)).astype(np.float32)
+class _Spreader:
+    """Turns mono blocks into ``channels`` channels; the second lags by 32 samples across blocks,
+    so stereo is not two identical channels."""
+
+    LAG = 32
+
+    def __init__(self, channels: int) -> None:
+        self.channels = channels
+        self._tail = np.zeros(self.LAG, dtype=np.float32)
+
+    def __call__(self, mono: npt.NDArray[np.float32]) -> Signal:
+        mono = mono.astype(np.float32, copy=False)
+        if self.channels == 1:
+            return mono[np.newaxis, :]
+        joined = np.concatenate([self._tail, mono])
+        lagged = joined[: mono.size]
+        self._tail = joined[mono.size :][-self.LAG :]
+        rows = [mono, lagged] + [mono] * (self.channels - 2)
+        return np.stack(rows).astype(np.float32)
 
 
 __all__ = ["Signal", "chords", "speech", "voice_pitch"]

@@ -14,14 +14,18 @@ def produce(job: MockJob) -> list[Artefact]:
     media = job.media
     artefacts = []
     for index in range(media.count):
-        signal = chords(
+        blocks = chords(
             duration=media.duration_seconds or 30.0,
             sample_rate=media.sample_rate,
             channels=media.channels,
             seed=job.seed(index),
         )
         data = encode_audio(
-            signal, sample_rate=media.sample_rate, mime=media.mime, bitrate=media.bitrate
+            blocks,
+            sample_rate=media.sample_rate,
+            channels=media.channels,
+            mime=media.mime,
+            bitrate=media.bitrate,
         )
         artefacts.append(job.store(data, media.mime, index))
     return artefacts

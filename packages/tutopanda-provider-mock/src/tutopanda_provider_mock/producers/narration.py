@@ -15,7 +15,7 @@ def produce(job: MockJob) -> list[Artefact]:
     duration = media.duration_seconds or 1.0
     artefacts = []
     for index in range(media.count):
-        signal = speech(
+        blocks = speech(
             media.text or media.prompt,
             duration=duration,
             sample_rate=media.sample_rate,
@@ -24,7 +24,11 @@ def produce(job: MockJob) -> list[Artefact]:
             seed=job.seed(index),
         )
         data = encode_audio(
-            signal, sample_rate=media.sample_rate, mime=media.mime, bitrate=media.bitrate
+            blocks,
+            sample_rate=media.sample_rate,
+            channels=media.channels,
+            mime=media.mime,
+            bitrate=media.bitrate,
         )
         artefacts.append(job.store(data, media.mime, index))
     return artefacts

@@ -79,14 +79,14 @@ def render(job: MockJob, index: int) -> bytes:
         for packet in video.encode(None):
             container.mux(packet)
         if audio is not None:
-            signal = chords(
+            blocks = chords(
                 duration=frames / float(rate),
                 sample_rate=AUDIO_SAMPLE_RATE,
                 channels=2,
                 seed=job.seed(index, "audio"),
                 level=0.35,
             )
-            for chunk in audio_frames(signal, AUDIO_SAMPLE_RATE, 1024, "stereo"):
+            for chunk in audio_frames(blocks, AUDIO_SAMPLE_RATE, "stereo"):
                 for packet in audio.encode(chunk):
                     container.mux(packet)
             for packet in audio.encode(None):
