@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tutopanda_provider_mock import interpret, narration_seconds
 from tutopanda_provider_mock.cards import demo_cards
 from tutopanda_provider_mock.request import MediaRequest
@@ -170,3 +172,46 @@ def test_narration_seconds_counts_words_at_150_per_minute() -> None:
     assert narration_seconds(" ".join(["w"] * 50)) == 20.0
     assert narration_seconds(" ".join(["w"] * 50), speed=0.5) == 40.0
     assert narration_seconds("") == 0.5
+
+
+RATIOS = st.tuples(st.integers(1, 32), st.integers(1, 32)).map(lambda r: f"{r[0]}:{r[1]}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ratio=RATIOS,
+    resolution=st.sampled_from(["240p", "480p", "720p", "1080p", "4k"]),
+)
+def test_any_video_size_is_even_and_keeps_the_ratio(ratio: str, resolution: str) -> None:
+    card = next(c for c in demo_cards() if c.model == "video")
+    media = interpret(card, {"prompt": "x", "aspect_ratio": ratio, "resolution": resolution})
+    assert media.width and media.height
+    assert media.width % 2 == 0 and media.height % 2 == 0
+    w, h = (int(v) for v in ratio.split(":"))
+    short = min(media.width, media.height)
+    assert short == {"240p": 240, "480p": 480, "720p": 720, "1080p": 1080, "4k": 2160}[resolution]
+    assert abs(media.width / media.height - w / h) <= 2 / short * max(1, w / h) + 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ratio=RATIOS,
+    size=st.sampled_from(["1K", "2K", "4K", None]),
+    width=st.one_of(st.none(), st.integers(64, 4096)),
+    height=st.one_of(st.none(), st.integers(64, 4096)),
+)
+def test_any_image_size_is_positive_and_follows_what_was_given(
+    ratio: str, size: str | None, width: int | None, height: int | None
+) -> None:
+    card = next(c for c in demo_cards() if c.model == "image")
+    inputs: dict[str, Any] = {"prompt": "x", "aspect_ratio": ratio}
+    for name, value in (("size", size), ("width", width), ("height", height)):
+        if value is not None:
+            inputs[name] = value
+    media = interpret(card, inputs)
+    assert media.width and media.height and media.width % 2 == 0 and media.height % 2 == 0
+    if size is None and width and height:
+        assert abs(media.width - width) <= 1 and abs(media.height - height) <= 1
+    elif size is not None:
+        edge = {"1K": 1024, "2K": 2048, "4K": 4096}[size]
+        assert abs(media.width * media.height - edge * edge) / (edge * edge) < 0.1

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -185,3 +189,42 @@ async def test_demo_models_run_a_job_with_only_core_and_mock(
 async def test_warm_start_reports_the_mock_ready(registry: ProviderRegistry) -> None:
     reports = await registry.warm_start([Descriptor.parse("mock/video")], timeout=30)
     assert [(r.status, r.mode) for r in reports] == [("ready", "mock")]
+
+
+async def test_files_are_identical_across_processes(
+    invoke: Callable[..., Any], tmp_path: Path
+) -> None:
+    # A fresh interpreter (new hash seed, fresh caches, other thread timing) makes the same bytes.
+    requests = [
+        ("mock/video", {"prompt": "lava", "duration_seconds": 1, "generate_audio": True}),
+        ("mock/image", {"prompt": "lava", "width": 320, "height": 180}),
+        ("mock/audio", {"text": "Lava flows downhill."}),
+    ]
+    here = []
+    for ref, inputs in requests:
+        blob = (await invoke(ref, inputs, job_id="job-x")).artefacts[0].blob
+        assert blob is not None
+        here.append(blob.sha256)
+    code = textwrap.dedent(
+        f"""
+        import asyncio, tutopanda_provider_mock.plugin as plugin
+        from tutopanda_providers import Descriptor, JobInfo, RegistryOptions, create_provider_registry
+        from tutopanda_providers.storage import BlobStore
+
+        async def main():
+            registry = create_provider_registry(RegistryOptions(
+                plugins=[("mock", plugin)], entry_points=False, storage=BlobStore({str(tmp_path)!r})))
+            for ref, inputs in {requests!r}:
+                d = Descriptor.parse(ref)
+                job = JobInfo(id="job-x", producer="TestProducer", kind=registry.card(d).kind)
+                result = await registry.resolve(d).invoke(registry.new_request(d, inputs, job=job))
+                print(result.artefacts[0].blob.sha256)
+
+        asyncio.run(main())
+        """
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == here
