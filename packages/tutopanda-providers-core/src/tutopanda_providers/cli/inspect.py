@@ -15,10 +15,21 @@ from tutopanda_providers.cli.render import console, failures_to_exit_codes, prin
 REDIS_ENV = "TUTOPANDA_REDIS_URL"
 
 
-def _registry(mode: str = "mock") -> Any:
+def _registry(mode: str = "mock", **options: Any) -> Any:
     from tutopanda_providers.registry import create_provider_registry
 
-    return create_provider_registry(mode=mode)
+    return create_provider_registry(mode=mode, **options)
+
+
+def _safe_url(url: str) -> str:
+    """``url`` without its password."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def model_rows(registry: Any, kind: str | None) -> list[dict[str, Any]]:
@@ -138,7 +149,7 @@ def _check_redis(url: str) -> dict[str, Any]:
         import redis
     except ImportError:
         return {
-            "url": url,
+            "url": _safe_url(url),
             "status": "failed",
             "error": "the redis package is not installed: pip install 'tutopanda-providers-core[redis]'",
         }
@@ -147,8 +158,8 @@ def _check_redis(url: str) -> dict[str, Any]:
         client.ping()
         client.close()
     except Exception as exc:
-        return {"url": url, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-    return {"url": url, "status": "ok", "error": None}
+        return {"url": _safe_url(url), "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    return {"url": _safe_url(url), "status": "ok", "error": None}
 
 
 def doctor(
@@ -168,7 +179,12 @@ def doctor(
         producers = sorted(catalog.entries)
         if plan_path is not None:
             producers = load_plan(plan_path, catalog.entries).producers()
-        registry = _registry("mock" if mock else "live")
+        from tutopanda_providers.pipeline import PipelineOptions
+
+        registry = _registry(
+            "mock" if mock else "live",
+            pipeline=PipelineOptions(fallbacks=catalog.pipeline_fallbacks()),
+        )
 
     problems: list[str] = []
     plugin_rows = [
@@ -179,6 +195,13 @@ def doctor(
         if r.status == "failed":
             problems.append(f"plugin {r.name} failed to load: {r.error}")
     settings_problems = catalog.check(registry, producers)
+    if not settings_problems:
+        from tutopanda_providers.errors import ConfigurationError
+
+        try:
+            _ = registry.middleware  # binds the fallbacks: checks each can do its primary's job
+        except ConfigurationError as exc:
+            settings_problems.append(exc.message)
     problems.extend(settings_problems)
 
     descriptors = []

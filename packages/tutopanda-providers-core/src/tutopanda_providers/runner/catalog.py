@@ -183,6 +183,10 @@ class Catalog:
                     )
         return problems
 
+    def pipeline_fallbacks(self) -> dict[str, list[Descriptor]]:
+        """Fallbacks by producer name, as the pipeline's ``PipelineOptions.fallbacks`` takes them."""
+        return {name: list(e.fallbacks) for name, e in self.entries.items() if e.fallbacks}
+
     def selections(self) -> dict[str, dict[str, Any]]:
         """Every entry as JSON, by producer (the content of ``providers.json``)."""
         return {name: self.entries[name].to_dict() for name in sorted(self.entries)}

@@ -380,11 +380,7 @@ class Runner:
             base = self._registry_options or RegistryOptions()
             pipeline = replace(
                 base.pipeline or PipelineOptions(),
-                fallbacks={
-                    name: list(entry.fallbacks)
-                    for name, entry in self.catalog.entries.items()
-                    if entry.fallbacks
-                },
+                fallbacks=self.catalog.pipeline_fallbacks(),
             )
             if self.options.live and self.options.max_cost is not None:
                 pipeline.budget = Budget(
