@@ -298,6 +298,19 @@ async def test_a_create_whose_answer_was_lost_is_adopted_not_sent_again(
     assert _creates(fake) == 1
 
 
+async def test_a_lost_create_never_adopts_an_earlier_jobs_identical_prediction(
+    direct: Callable[..., Any], fake: FakeReplicateServer
+) -> None:
+    handler, first = direct(VEO, VEO_INPUTS)
+    await handler.invoke(first)
+    fake.faults.add("create", Fault.status(500))
+    handler, second = direct(VEO, VEO_INPUTS)
+    with pytest.raises(TransientError) as caught:
+        await handler.invoke(second)
+    assert caught.value.details["confirmed_absent"] is True
+    assert fake.predictions_created == 1 and _creates(fake) == 2
+
+
 async def test_a_lost_create_that_cannot_be_checked_is_marked_sent_and_not_retried(
     direct: Callable[..., Any], fake: FakeReplicateServer
 ) -> None:

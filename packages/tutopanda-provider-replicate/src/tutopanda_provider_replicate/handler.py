@@ -173,6 +173,8 @@ class ReplicateHandler:
         self._downloader: OutputDownloader | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._inflight: OrderedDict[str, str] = OrderedDict()
+        # Predictions this handler already owns: never adopted for another job.
+        self._known: OrderedDict[str, None] = OrderedDict()
         self._background: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
@@ -374,7 +376,9 @@ class ReplicateHandler:
         wanted = _canonical(payload)
         since = (run.sent_at or 0.0) - self.settings.adopt_window
         for item in response.json().get("results", []):
-            if item.get("model") != self.model or _canonical(item.get("input")) != wanted:
+            if item.get("model") != self.model or item.get("id") in self._known:
+                continue
+            if _canonical(item.get("input")) != wanted:
                 continue
             created = _timestamp(item.get("created_at"))
             if created is not None and created < since:
@@ -580,8 +584,10 @@ class ReplicateHandler:
     def _remember(self, job_id: str, prediction_id: str) -> None:
         self._inflight[job_id] = prediction_id
         self._inflight.move_to_end(job_id)
-        while len(self._inflight) > _MAX_REMEMBERED:
-            self._inflight.popitem(last=False)
+        self._known[prediction_id] = None
+        for table in (self._inflight, self._known):
+            while len(table) > _MAX_REMEMBERED:
+                table.popitem(last=False)
 
     def _forget(self, job_id: str) -> None:
         self._inflight.pop(job_id, None)

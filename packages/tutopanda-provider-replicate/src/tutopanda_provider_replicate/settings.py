@@ -38,7 +38,7 @@ class HandlerSettings:
     cancel_timeout: float = 10.0
     download_timeout: float = 60.0
     adopt_grace: float = 1.0
-    adopt_window: float = 300.0
+    adopt_window: float = 30.0
     read_facts: bool = True
 
     @classmethod
