@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import pytest
 from tutopanda_providers_testing.conformance import ModelCase, ProviderConformance, SuiteContext
@@ -80,7 +82,9 @@ class TestReplicateConformance(ProviderConformance):
     uses_server = "replicate"
     supports_cancel = True
     cases = CASES
-    provider_options = {"replicate": {"adopt_grace": 0.0}}
+    provider_options: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "replicate": {"adopt_grace": 0.0}
+    }
 
     @pytest.mark.asyncio
     async def test_media_facts_are_read_from_the_file(
