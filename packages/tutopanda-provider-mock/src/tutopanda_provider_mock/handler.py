@@ -81,7 +81,11 @@ class MockHandler:
         )
         produce = _producer(self.card.kind)
         if self.card.kind in _MEDIA_KINDS:
-            artefacts = await asyncio.to_thread(_in_a_slot, produce, job)
+            try:
+                artefacts = await asyncio.to_thread(_in_a_slot, produce, job)
+            except asyncio.CancelledError:
+                job.stop.set()  # the worker thread cannot be killed: ask it to stop
+                raise
         else:
             artefacts = produce(job)
         return ProducerResult(
@@ -117,6 +121,7 @@ def estimate_live_cost(card: ModelCard, inputs: Any) -> Cost:
 
 def _in_a_slot(produce: Callable[[MockJob], list[Artefact]], job: MockJob) -> list[Artefact]:
     with _media_slots:
+        job.check()
         return produce(job)
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from tutopanda_providers.cards import ModelCard
 from tutopanda_providers.contracts import Artefact, ProviderRequest
+from tutopanda_providers.errors import CanceledError
 
 from tutopanda_provider_mock.fingerprint import seed_of
 from tutopanda_provider_mock.request import MediaRequest
+
+T = TypeVar("T")
 
 #: File suffix of each MIME type the mock writes.
 SUFFIXES = {
@@ -30,12 +36,30 @@ class MockJob:
         request: the request, with validated inputs in the model's own field names.
         media: the inputs read into plain terms.
         digest: the request's fingerprint (see :mod:`tutopanda_provider_mock.fingerprint`).
+        stop: set when the caller gave up (cancel, deadline); producers check it between
+            frames and blocks, so an abandoned job stops using a core and stores nothing.
     """
 
     card: ModelCard
     request: ProviderRequest
     media: MediaRequest
     digest: str
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def check(self) -> None:
+        """Raise :class:`CanceledError` if the caller gave up on this job."""
+        if self.stop.is_set():
+            raise CanceledError(
+                f"mock job {self.job_id} for {self.ref} was canceled; nothing was stored",
+                provider=self.card.provider,
+                model=self.card.model,
+            )
+
+    def watch(self, items: Iterable[T]) -> Iterator[T]:
+        """``items``, checking for a cancel before each one."""
+        for item in items:
+            self.check()
+            yield item
 
     @property
     def ref(self) -> str:
@@ -55,6 +79,7 @@ class MockJob:
         """Write ``data`` to storage and describe it, with facts read back from the bytes."""
         from tutopanda_provider_mock.probe import probe
 
+        self.check()
         blob = self.request.storage.write_bytes(data, mime=mime, suffix=SUFFIXES.get(mime, ""))
         return Artefact(
             name=artefact_name(index),

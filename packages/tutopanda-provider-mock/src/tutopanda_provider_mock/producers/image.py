@@ -26,7 +26,7 @@ def produce(job: MockJob) -> list[Artefact]:
     mime = media.mime if media.mime in FORMATS else "image/png"
     pil_format, options = FORMATS[mime]
     artefacts = []
-    for index in range(media.count):
+    for index in job.watch(range(media.count)):
         lines = [
             f"model  {job.ref}",
             f"job    {job.job_id}",

@@ -24,7 +24,7 @@ def produce(job: MockJob) -> list[Artefact]:
             seed=job.seed(index),
         )
         data = encode_audio(
-            blocks,
+            job.watch(blocks),
             sample_rate=media.sample_rate,
             channels=media.channels,
             mime=media.mime,

@@ -69,7 +69,7 @@ def render(job: MockJob, index: int) -> bytes:
         stamp = GlyphStamp(max(8, band * 6 // 10), band)
         strip = (base[height - band :].astype(np.uint16) * 2 // 10).astype(np.uint8)
         total = _timecode(frames / float(rate))
-        for number in range(frames):
+        for number in job.watch(range(frames)):
             text = f"{_timecode(number / float(rate))} / {total}   frame {number + 1}/{frames}"
             planes.paste_rows(height - band, _band(strip, stamp, text, (number + 1) / frames))
             frame = av.VideoFrame.from_ndarray(planes.array, format="yuv420p")
@@ -86,7 +86,7 @@ def render(job: MockJob, index: int) -> bytes:
                 seed=job.seed(index, "audio"),
                 level=0.35,
             )
-            for chunk in audio_frames(blocks, AUDIO_SAMPLE_RATE, "stereo"):
+            for chunk in audio_frames(job.watch(blocks), AUDIO_SAMPLE_RATE, "stereo"):
                 for packet in audio.encode(chunk):
                     container.mux(packet)
             for packet in audio.encode(None):
