@@ -111,8 +111,8 @@ class Middleware(Protocol):
         ...
 
 
-async def _call_handler(context: InvokeContext) -> ProducerResult:
-    return await context.handler.invoke(context.request)
+def _call_handler(context: InvokeContext) -> Awaitable[ProducerResult]:
+    return context.handler.invoke(context.request)
 
 
 def compose(middleware: Sequence[Middleware]) -> Next:
@@ -124,11 +124,11 @@ def compose(middleware: Sequence[Middleware]) -> Next:
 
 
 def _bind(mw: Middleware, call_next: Next) -> Next:
-    # A bound method of the middleware with call_next fixed: one frame per layer.
+    # A plain function returning the middleware's coroutine: one coroutine per layer, not two.
     call = mw.__call__
 
-    async def run(context: InvokeContext) -> ProducerResult:
-        return await call(context, call_next)
+    def run(context: InvokeContext) -> Awaitable[ProducerResult]:
+        return call(context, call_next)
 
     return run
 
