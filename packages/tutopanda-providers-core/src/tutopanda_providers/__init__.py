@@ -13,7 +13,14 @@ Plugins implement the hooks in :mod:`tutopanda_providers.hookspecs` and register
 
 from __future__ import annotations
 
-from tutopanda_providers.cards import GenericInputs, ModelCard, OutputSpec, Price, PriceRate
+from tutopanda_providers.cards import (
+    GenericInputs,
+    InputModel,
+    ModelCard,
+    OutputSpec,
+    Price,
+    PriceRate,
+)
 from tutopanda_providers.contracts import (
     Artefact,
     BlobRef,
@@ -59,6 +66,7 @@ __all__ = [
     "GenericInputs",
     "HandlerContext",
     "Implementation",
+    "InputModel",
     "JobInfo",
     "Match",
     "MediaFacts",

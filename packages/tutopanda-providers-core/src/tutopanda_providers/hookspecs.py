@@ -4,12 +4,14 @@ A plugin is a module (or object) registered under the entry-point group ``tutopa
 whose functions carry the :data:`hookimpl` marker. Every hook receives a ``register`` callback:
 the plugin describes what it offers and the registry decides what to do with it. Hooks are
 called once, when :func:`~tutopanda_providers.create_provider_registry` builds a registry, in
-the order of plugin names; a hook that raises is reported against its plugin and the others go
-on.
+the order of plugin names; a hook that raises is reported against its plugin (whose
+registrations are dropped and whose later hooks are not called) and the others go on.
 
-A plugin may declare ``TUTOPANDA_HOOK_CONTRACT = <int>``: the major version of this contract it
-was written for. A plugin that declares another major version than
-:data:`HOOK_CONTRACT_VERSION` is refused at load time with a message saying so.
+A plugin may declare ``TUTOPANDA_HOOK_CONTRACT = 1`` (a literal: the major version of this
+contract it was written for). A plugin that declares another major version than
+:data:`HOOK_CONTRACT_VERSION` is refused at load time with a message saying so, as is a plugin
+implementing a ``tutopanda_*`` hook that is not specified here. ``docs/hooks.md`` documents
+every hook; a test keeps it in step with this module.
 """
 
 from __future__ import annotations
@@ -40,11 +42,13 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def tutopanda_register_providers(register: Callable[[Implementation], None]) -> None:
     """Advertise the (provider, model, environment, mode) implementations a plugin serves.
 
-    Called once per registry build. Each call to ``register`` adds one
+    Called once per registry build, before the other hooks. Each call to ``register`` adds one
     :class:`~tutopanda_providers.registry.Implementation`: its ``match`` (provider, model and
     environment, each exact or an ``fnmatch`` pattern such as ``*``), its ``mode`` (``live`` or
     ``mock``), a lazy ``factory`` that builds the handler (import the vendor SDK inside it, not
     at module level), and, for a concrete model, its :class:`~tutopanda_providers.cards.ModelCard`.
+    Which implementation serves a descriptor is decided by specificity, not by the order of
+    registration (see :mod:`tutopanda_providers.registry`).
 
     Args:
         register: callback taking one ``Implementation``.
