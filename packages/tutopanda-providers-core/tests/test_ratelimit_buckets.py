@@ -224,3 +224,20 @@ async def test_the_pipeline_uses_the_redis_backend_when_given_a_url(kit, redis_s
     limiter = next(m for m in registry.middleware if m.name == "ratelimit").limiter
     assert await limiter.in_flight("fake") == 0
     await limiter.aclose()
+
+
+@pytest.mark.redis
+def test_one_redis_limiter_serves_successive_event_loops(redis_server):
+    limiter = RateLimiter(redis_server, namespace="loops-test")
+    limit = RateLimit(requests=3, window_seconds=HOUR, max_in_flight=1)
+
+    async def take(count: int) -> list[bool]:
+        taken = []
+        for _ in range(count):
+            async with limiter.slot("k", limit):
+                taken.append(await limiter.try_hit("k", limit))
+        await limiter.aclose()
+        return taken
+
+    assert asyncio.run(take(2)) == [True, True]
+    assert asyncio.run(take(2)) == [True, False]  # the same bucket, from a new loop

@@ -112,12 +112,13 @@ class RateLimiter:
             )
         self._items: dict[RateLimit, Any] = {}
         self._sync_limiters: dict[str, Any] = {}
-        self._async_limiters: dict[str, Any] = {}
         self._semaphores: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]
         ] = weakref.WeakKeyDictionary()
-        self._redis: Any = None
-        self._lease_script: Any = None
+        # Async Redis clients belong to the event loop that made them: one set per loop.
+        self._redis_state: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     # -- windows ---------------------------------------------------------------------------
     def _item(self, limit: RateLimit) -> Any:
@@ -142,7 +143,8 @@ class RateLimiter:
                 cls = MovingWindowRateLimiter if strategy == "moving" else FixedWindowRateLimiter
                 found = self._sync_limiters[strategy] = cls(storage)
             return found
-        found = self._async_limiters.get(strategy)
+        state = self._loop_state()
+        found = state.get(strategy)
         if found is None:
             try:
                 from limits.aio.storage import RedisStorage
@@ -153,19 +155,22 @@ class RateLimiter:
                     MovingWindowRateLimiter as AioMoving,
                 )
             except ImportError as exc:  # pragma: no cover - depends on the installed extras
-                raise ConfigurationError(
-                    "the Redis rate-limit backend needs redis: "
-                    "pip install 'tutopanda-providers-core[redis]'"
-                ) from exc
-            storage = self._async_limiters.get("_storage")
+                raise _missing_redis() from exc
+            storage = state.get("storage")
             if storage is None:
-                storage = RedisStorage(
+                storage = state["storage"] = RedisStorage(
                     f"async+{self.backend}", implementation="redispy", key_prefix=self.namespace
                 )
-                self._async_limiters["_storage"] = storage
             aio_cls = AioMoving if strategy == "moving" else AioFixed
-            found = self._async_limiters[strategy] = aio_cls(storage)
+            found = state[strategy] = aio_cls(storage)
         return found
+
+    def _loop_state(self) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        state = self._redis_state.get(loop)
+        if state is None:
+            state = self._redis_state[loop] = {}
+        return state
 
     async def try_hit(self, key: str, limit: RateLimit) -> bool:
         """Take one request from ``key``'s window if one is left; ``True`` when taken."""
@@ -211,22 +216,22 @@ class RateLimiter:
             semaphore = per_loop[key] = asyncio.Semaphore(limit.max_in_flight)
         return _SemaphoreSlot(semaphore)
 
-    async def _redis_client(self) -> Any:
-        if self._redis is None:
+    async def _redis_client(self) -> tuple[Any, Any]:
+        """This loop's Redis client and lease script."""
+        state = self._loop_state()
+        client = state.get("client")
+        if client is None:
             try:
                 import redis.asyncio as aioredis
             except ImportError as exc:  # pragma: no cover - depends on the installed extras
-                raise ConfigurationError(
-                    "the Redis rate-limit backend needs redis: "
-                    "pip install 'tutopanda-providers-core[redis]'"
-                ) from exc
-            self._redis = aioredis.Redis.from_url(self.backend)
-            self._lease_script = self._redis.register_script(_ACQUIRE_LEASE)
-        return self._redis
+                raise _missing_redis() from exc
+            client = state["client"] = aioredis.Redis.from_url(self.backend)
+            state["lease_script"] = client.register_script(_ACQUIRE_LEASE)
+        return client, state["lease_script"]
 
     async def in_flight(self, key: str) -> int:
         """Leases currently held on ``key`` (Redis backend), for diagnostics and tests."""
-        client = await self._redis_client()
+        client, _ = await self._redis_client()
         now_ms = int(time.time() * 1000)
         return int(await client.zcount(self._lease_key(key), now_ms, "+inf"))
 
@@ -234,22 +239,27 @@ class RateLimiter:
         return f"{self.namespace}:inflight:{key}"
 
     async def aclose(self) -> None:
-        """Close the Redis connections, if any."""
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
-        storage = self._async_limiters.pop("_storage", None)
-        self._async_limiters.clear()
-        if storage is not None:
-            bridge = getattr(storage, "bridge", None)
-            client = getattr(bridge, "storage", None)
-            close = getattr(client, "aclose", None)
-            if close is not None:
-                await close()
+        """Close this event loop's Redis connections, if any."""
+        loop = asyncio.get_running_loop()
+        state = self._redis_state.pop(loop, None) or {}
+        client = state.get("client")
+        if client is not None:
+            await client.aclose()
+        storage = state.get("storage")
+        bridge_client = getattr(getattr(storage, "bridge", None), "storage", None)
+        close = getattr(bridge_client, "aclose", None)
+        if close is not None:
+            await close()
 
     def __repr__(self) -> str:
         scope = "shared (redis)" if self.shared else "this process"
         return f"RateLimiter(scope={scope!r})"
+
+
+def _missing_redis() -> ConfigurationError:
+    return ConfigurationError(
+        "the Redis rate-limit backend needs redis: pip install 'tutopanda-providers-core[redis]'"
+    )
 
 
 class _SemaphoreSlot:
@@ -284,8 +294,7 @@ class _RedisLease:
         self._client: Any = None
 
     async def __aenter__(self) -> float:
-        self._client = await self._limiter._redis_client()
-        script = self._limiter._lease_script
+        self._client, script = await self._limiter._redis_client()
         ttl_ms = int(self._limiter.lease_seconds * 1000)
         args = [self._limit.max_in_flight, self._id, ttl_ms]
         if await script(keys=[self._key], args=args):
