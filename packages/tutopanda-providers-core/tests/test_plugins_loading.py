@@ -505,3 +505,38 @@ def test_fast_entry_point_reader_agrees_on_temporary_distributions(site: Site) -
     assert fast == slow
     (attr,) = [e for e in find_entry_points() if e.name == "acme_attr"]
     assert attr.load() == "acme"
+
+
+def test_development_egg_info_without_a_version_in_its_name_is_found(site: Site) -> None:
+    from tutopanda_providers.plugins import _entry_points_from_importlib, find_entry_points
+
+    module = site.module("dev", GOOD_MODULE.format(provider="dev"))
+    info = site.root / "dev_plugin.egg-info"
+    info.mkdir()
+    (info / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: dev-plugin\nVersion: 0.0.1.dev0\n")
+    (info / "entry_points.txt").write_text(f"[tutopanda.providers]\ndev = {module}\n")
+    importlib.invalidate_caches()
+    fast = [e for e in find_entry_points() if e.name == "dev"]
+    slow = [e for e in _entry_points_from_importlib("tutopanda.providers") if e.name == "dev"]
+    assert fast == slow == [type(fast[0])("dev", module, "dev-plugin", "0.0.1.dev0")]
+    assert site.registry("dev").plugin("dev").status == "loaded"
+
+
+def test_zip_on_sys_path_falls_back_to_importlib_metadata(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    from tutopanda_providers.plugins import find_entry_points
+
+    archive = site.root / "bundle.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("zipped_plugin-1.0.dist-info/METADATA", "Name: zipped-plugin\nVersion: 1.0\n")
+        zf.writestr(
+            "zipped_plugin-1.0.dist-info/entry_points.txt",
+            "[tutopanda.providers]\nzipped = zipped_module\n",
+        )
+    monkeypatch.syspath_prepend(str(archive))
+    importlib.invalidate_caches()
+    zipped = [e for e in find_entry_points() if e.name == "zipped"]
+    assert [(e.distribution, e.version) for e in zipped] == [("zipped-plugin", "1.0")]

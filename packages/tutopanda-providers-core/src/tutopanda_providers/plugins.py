@@ -101,7 +101,10 @@ class EntryPoint:
         return target
 
 
-_DIST_DIR = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)\.(?:dist|egg)-info$", re.I)
+# ``name-version.dist-info``; a development ``name.egg-info`` may carry no version.
+_DIST_DIR = re.compile(
+    r"^(?P<name>[^-]+?)(?:-(?P<version>[^-]+)(?:-[^-]+)?)?\.(?:dist|egg)-info$", re.I
+)
 
 
 def find_entry_points(group: str = ENTRY_POINT_GROUP) -> list[EntryPoint]:
@@ -137,7 +140,7 @@ def find_entry_points(group: str = ENTRY_POINT_GROUP) -> list[EntryPoint]:
     return found
 
 
-def _dist_infos(folder: str) -> Iterator[tuple[str, str, str]]:
+def _dist_infos(folder: str) -> Iterator[tuple[str, str, str | None]]:
     try:
         names = sorted(os.listdir(folder))
     except OSError:
