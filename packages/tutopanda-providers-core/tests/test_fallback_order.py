@@ -209,3 +209,28 @@ def test_a_fallback_that_would_refuse_the_primarys_inputs_is_refused(kit):
     b = kit.model("other/voice-b", kind="audio", input_model=TextOnly)
     with pytest.raises(ConfigurationError, match="does not take voice"):
         kit.build([a, b], PipelineOptions(fallbacks={"fake/voice-a": ["other/voice-b"]}))
+
+
+async def test_a_fallback_without_an_implementation_in_the_jobs_mode_is_skipped(kit, fakes):
+    from tutopanda_providers import Implementation, hookimpl
+
+    a = kit.model("fake/image-a", [ProviderFailedError("down")])
+    c = kit.model("third/image-c")
+    mock_only = fakes.make_card("other", "image-b")
+
+    class MockOnly:
+        @hookimpl
+        def tutopanda_register_providers(self, register) -> None:
+            register(Implementation.for_card(mock_only, lambda ctx: None, mode="mock"))
+
+    registry = kit.build(
+        [a, c],
+        PipelineOptions(fallbacks={"fake/image-a": ["other/image-b", "third/image-c"]}),
+        plugins=[("mock-only", MockOnly())],
+    )
+
+    result = await registry.invoke(A, {"prompt": "x"})
+
+    assert result.meta.tried == ["fake/image-a", "third/image-c"]
+    skipped = kit.events("provider.invoke.fallback")[0]
+    assert skipped["fallback"] == "other/image-b" and "no live implementation" in skipped["skipped"]

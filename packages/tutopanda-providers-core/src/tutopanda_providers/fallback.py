@@ -233,7 +233,18 @@ class FallbackMiddleware:
                 state = context.state
                 if state.get(ATTEMPTS, 0) >= state.get(MAX_ATTEMPTS, 1 << 30):
                     break
-                resolved = registry.resolve(descriptor, mode=context.mode)
+                try:
+                    resolved = registry.resolve(descriptor, mode=context.mode)
+                except ProviderError as exc:
+                    # e.g. no live implementation installed: say so, and go on to the next one
+                    request.telemetry.emit(
+                        events.FALLBACK,
+                        failed=tried[-1] if tried else str(request.descriptor),
+                        fallback=str(descriptor),
+                        error_kind=exc.kind.value,
+                        skipped=exc.message,
+                    )
+                    continue
                 if (primary.ref, resolved.card.ref) not in self._checked:
                     check_compatible(primary, resolved.card)
                     self._checked.add((primary.ref, resolved.card.ref))
