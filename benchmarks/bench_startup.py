@@ -33,6 +33,12 @@ WATCHED = ("openai", "replicate", "httpx", "httpx2", "fsspec", "typer", "rich", 
 
 SCENARIOS = {
     "bare interpreter (python -c pass)": "pass",
+    "pydantic alone (BaseModel + 1 deferred model)": (
+        "from pydantic import BaseModel, ConfigDict\n"
+        "class M(BaseModel):\n"
+        "    model_config = ConfigDict(defer_build=True)\n"
+        "    x: int"
+    ),
     "import tutopanda_providers": "import tutopanda_providers",
     "create_provider_registry() + list_models()": (
         "from tutopanda_providers import create_provider_registry\n"
@@ -122,6 +128,7 @@ def main() -> int:
     facts = json.loads(probe.stdout.strip().splitlines()[-1])
 
     bare_name = next(iter(SCENARIOS))
+    width = max(len(name) for name in SCENARIOS)
     bare_wall, bare_cpu = statistics.median(wall[bare_name]), statistics.median(cpu[bare_name])
     print(
         f"fresh processes, {repeat} runs each, medians in ms; python {sys.version.split()[0]}; "
@@ -130,17 +137,17 @@ def main() -> int:
     print(f"bytecode compiled for: {', '.join(compiled) or 'nothing'}")
     print()
     print(
-        f"| {'scenario':<44} | {'wall':>6} | {'wall min-max':>12} | {'wall over bare':>14} "
+        f"| {'scenario':<{width}} | {'wall':>6} | {'wall min-max':>12} | {'wall over bare':>14} "
         f"| {'CPU':>5} | {'CPU over bare':>13} |"
     )
-    print(f"|{'-' * 46}|{'-' * 8}|{'-' * 14}|{'-' * 16}|{'-' * 7}|{'-' * 15}|")
+    print(f"|{'-' * (width + 2)}|{'-' * 8}|{'-' * 14}|{'-' * 16}|{'-' * 7}|{'-' * 15}|")
     for name in SCENARIOS:
         w, c = statistics.median(wall[name]), statistics.median(cpu[name])
         spread = f"{min(wall[name]):.0f}-{max(wall[name]):.0f}"
         over_w = "" if name == bare_name else f"{w - bare_wall:+.0f}"
         over_c = "" if name == bare_name else f"{c - bare_cpu:+.0f}"
         print(
-            f"| {name:<44} | {w:>6.0f} | {spread:>12} | {over_w:>14} | {c:>5.0f} | {over_c:>13} |"
+            f"| {name:<{width}} | {w:>6.0f} | {spread:>12} | {over_w:>14} | {c:>5.0f} | {over_c:>13} |"
         )
     print()
 
