@@ -71,9 +71,10 @@ class PromptHandler:
 
     Every target's constraints are written into the instructions and enforced on the answer
     (see :mod:`.constraints`): values outside what a target accepts are moved to the nearest
-    allowed value and listed under ``provider.extra["adjustments"]``. Batches run one after the
-    other, so a job is one rate-limited unit of work; a failing batch fails the job and its
-    error's details say what the earlier batches cost.
+    allowed value and listed under ``provider.extra["adjustments"]``. Pairs an answer left out
+    are asked for once more, in one call for just those; still missing, the job fails. Batches
+    run one after the other, so a job is one rate-limited unit of work; a failing batch fails
+    the job and its error's details say what the calls so far cost.
     """
 
     provider = PROVIDER
