@@ -6,9 +6,10 @@ Prints a table: the plugin's load time in a fresh interpreter (median), and invo
 of a whole job (create, poll, download, sha256, store) through the registry, at 1 and 16 jobs
 in flight, for an image model (files over HTTP) and with data: URIs.
 
-The fake server's handler writes headers and body separately without TCP_NODELAY, which costs
-about 40 ms per request on loopback (Nagle against delayed ACKs); this script turns
-TCP_NODELAY on for the fake so the figures show this package's cost, not that stall.
+The fake server runs in its own process (in this one it would share the GIL with the client).
+Its handler writes headers and body separately without TCP_NODELAY, which costs about 40 ms
+per request on loopback (Nagle against delayed ACKs); the script turns TCP_NODELAY on for the
+fake so the figures show this package's cost, not that stall.
 """
 
 from __future__ import annotations
@@ -21,13 +22,19 @@ import sys
 import tempfile
 import time
 
-import tutopanda_providers_testing._server as fake_server
 from tutopanda_provider_replicate import plugin
 from tutopanda_providers import Descriptor, create_provider_registry
 from tutopanda_providers.secrets import MappingSecretResolver
 from tutopanda_providers.telemetry import ListSink
-from tutopanda_providers_testing import FakeReplicateServer
 
+SERVE = (
+    "import sys, tutopanda_providers_testing._server as s\n"
+    "s._Handler.disable_nagle_algorithm = True\n"
+    "from tutopanda_providers_testing import FakeReplicateServer\n"
+    "with FakeReplicateServer(polls_to_finish=1, output_mode=sys.argv[1]) as fake:\n"
+    "    print(fake.base_url, flush=True)\n"
+    "    sys.stdin.read()\n"
+)
 LOAD = (
     "import time; t = time.perf_counter(); "
     "from tutopanda_providers import create_provider_registry; "
@@ -51,8 +58,15 @@ def load_time(runs: int) -> float:
 
 async def throughput(output_mode: str, in_flight: int, jobs: int) -> tuple[float, float]:
     """Jobs per second and the median job latency in ms."""
-    fake_server._Handler.disable_nagle_algorithm = True
-    with FakeReplicateServer(output_mode=output_mode, polls_to_finish=1) as fake:  # type: ignore[arg-type]
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVE, output_mode],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None and server.stdin is not None
+    base_url = server.stdout.readline().strip()
+    try:
         registry = create_provider_registry(
             mode="live",
             entry_points=False,
@@ -61,7 +75,7 @@ async def throughput(output_mode: str, in_flight: int, jobs: int) -> tuple[float
             telemetry=ListSink(),
             storage_root=tempfile.mkdtemp(),
             provider_options={
-                "replicate": {"base_url": fake.base_url, "poll_initial": 0.001, "read_facts": False}
+                "replicate": {"base_url": base_url, "poll_initial": 0.001, "read_facts": False}
             },
         )
         descriptor = Descriptor(provider="replicate", model="google/nano-banana")
@@ -79,8 +93,10 @@ async def throughput(output_mode: str, in_flight: int, jobs: int) -> tuple[float
         started = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(jobs)))
         elapsed = time.perf_counter() - started
-        assert fake.predictions_created == jobs + 1
         return jobs / elapsed, statistics.median(latencies) * 1000
+    finally:
+        server.stdin.close()
+        server.wait(timeout=10)
 
 
 def main() -> None:
