@@ -518,3 +518,24 @@ def test_telemetry_and_logs_never_hold_the_secret(setup: Setup) -> None:
     setup.run(live=True, use_mock=frozenset({"audio"}))
     text = (setup.movie / "events.jsonl").read_text() + (setup.movie / "manifest.json").read_text()
     assert "test-canary-secret-123" not in text
+
+
+def test_a_run_told_to_wait_starts_once_the_other_run_ends(setup: Setup) -> None:
+    import threading
+
+    holding = threading.Event()
+    release = threading.Event()
+
+    def other_run() -> None:
+        with MovieStore(setup.movie).locked():
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    holding.wait(30)
+    runner = setup.runner(lock_timeout=60)
+    threading.Timer(0.2, release.set).start()
+    report = asyncio.run(runner.run())
+    thread.join()
+    assert [o.status for o in report.outcomes] == ["succeeded"] * 5

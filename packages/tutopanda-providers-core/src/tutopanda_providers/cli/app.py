@@ -153,6 +153,10 @@ def run(
     force: Annotated[
         bool, typer.Option("--force", help="Re-run jobs even when their artefacts are up to date.")
     ] = False,
+    wait: Annotated[
+        float,
+        typer.Option("--wait", min=0, help="Seconds to wait for another run of the same movie."),
+    ] = 0.0,
     json_out: JsonOption = False,
 ) -> None:
     """Run a lesson plan layer by layer; show progress, a summary and the live cost."""
@@ -172,6 +176,7 @@ def run(
         settings_path=settings,
         storage=storage,
         force=force,
+        wait=wait,
         json_out=json_out,
     )
 

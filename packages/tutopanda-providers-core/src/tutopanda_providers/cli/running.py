@@ -214,6 +214,7 @@ def run(
     storage: str | None,
     force: bool,
     json_out: bool,
+    wait: float = 0.0,
 ) -> None:
     """The ``run`` command."""
     from tutopanda_providers.runner import Runner, RunOptions
@@ -232,6 +233,7 @@ def run(
             concurrency=concurrency,
             storage=storage,
             force=force,
+            lock_timeout=wait,
         )
         if json_out or dry_run:
             report = asyncio.run(Runner(plan, catalog, movie_dir, options).run())
