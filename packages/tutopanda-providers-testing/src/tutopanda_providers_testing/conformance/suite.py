@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -211,8 +212,11 @@ class ProviderConformance:
             print("LOADED=" + ",".join(loaded))
             """
         )
+        # The child sees this process's import path, so plugins importable here (a tests
+        # folder pytest put on the path) are importable there.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         run = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
         )
         assert run.returncode == 0, run.stderr[-2000:]
         assert "LOADED=\n" in run.stdout + "\n", f"vendor SDKs imported at load: {run.stdout}"
@@ -343,7 +347,9 @@ class ProviderConformance:
             assert retry_count in (None, "0"), "the OpenAI SDK retried on its own"
         if fault_case.expect_cancel and self.supports_cancel:
             await _eventually(
-                lambda: bool(server.log.for_route("cancel")), "no cancel reached the server"
+                lambda: bool(server.log.for_route("cancel")),
+                "no cancel reached the server",
+                timeout=3.0,
             )
 
     @pytest.mark.asyncio
@@ -362,7 +368,9 @@ class ProviderConformance:
         with pytest.raises((asyncio.CancelledError, ProviderError)):
             await task
         await _eventually(
-            lambda: bool(server.log.for_route("cancel")), "no cancel reached the server"
+            lambda: bool(server.log.for_route("cancel")),
+            "no cancel reached the server",
+            timeout=3.0,
         )
 
     @pytest.mark.asyncio
@@ -409,9 +417,10 @@ class ProviderConformance:
             )
             server.faults.add(route, Fault.status(500, message=f"upstream failed for key {secret}"))
             for _ in range(2):
-                with pytest.raises(ProviderError) as caught:
+                try:
                     await registry.invoke(case.parse(), case.inputs)
-                texts += exception_texts(caught.value)
+                except ProviderError as exc:
+                    texts += exception_texts(exc)
         texts += [as_text(e.to_dict()) for e in suite.events.events]
         texts += [r.getMessage() for r in caplog.records]
         texts += [caplog.text]
