@@ -218,60 +218,67 @@ class FallbackMiddleware:
         if registry is None:
             raise ConfigurationError("FallbackMiddleware was not bound to a registry")
         request = context.request
-        raw_inputs = dict(request.inputs)  # producer-level: each model adapts them its own way
+        raw_inputs = request.inputs  # producer-level: validation replaces, never mutates, them
         primary = context.card
-        tried: list[str] = []
-        seen: set[tuple[str, str]] = set()
-        current = context
-        last_error: ProviderError | None = None
-        for index, descriptor in enumerate((request.descriptor, *chain)):
+        first = f"{request.descriptor.provider}/{request.descriptor.model}"
+        try:  # the primary, on the fast path: most jobs never need a fallback
+            result = await call_next(context)
+        except ProviderError as exc:
+            exc.details.setdefault("tried", [first])
+            if not should_fall_back(exc):
+                raise
+            last_error: ProviderError = exc
+        else:
+            result.meta.tried = [first]
+            return result
+        tried: list[str] = [first]
+        seen: set[tuple[str, str]] = {(request.descriptor.provider, request.descriptor.model)}
+        state = context.state
+        for descriptor in chain:
             ident = (descriptor.provider, descriptor.model)
             if ident in seen:
                 continue
             seen.add(ident)
-            if index > 0:
-                state = context.state
-                if state.get(ATTEMPTS, 0) >= state.get(MAX_ATTEMPTS, 1 << 30):
-                    break
-                try:
-                    resolved = registry.resolve(descriptor, mode=context.mode)
-                except ProviderError as exc:
-                    # e.g. no live implementation installed: say so, and go on to the next one
-                    request.telemetry.emit(
-                        events.FALLBACK,
-                        failed=tried[-1] if tried else str(request.descriptor),
-                        fallback=str(descriptor),
-                        error_kind=exc.kind.value,
-                        skipped=exc.message,
-                    )
-                    continue
-                if (primary.ref, resolved.card.ref) not in self._checked:
-                    check_compatible(primary, resolved.card)
-                    self._checked.add((primary.ref, resolved.card.ref))
-                assert last_error is not None
+            if state.get(ATTEMPTS, 0) >= state.get(MAX_ATTEMPTS, 1 << 30):
+                break
+            try:
+                resolved = registry.resolve(descriptor, mode=context.mode)
+            except ProviderError as exc:
+                # e.g. no live implementation installed: say so, and go on to the next one
                 request.telemetry.emit(
                     events.FALLBACK,
                     failed=tried[-1],
-                    fallback=resolved.card.ref,
-                    error_kind=last_error.kind.value,
-                    attempts_used=state.get(ATTEMPTS, 0),
+                    fallback=str(descriptor),
+                    error_kind=exc.kind.value,
+                    skipped=exc.message,
                 )
-                state["handler_version"] = resolved.version
-                current = dataclasses.replace(
-                    context,
-                    request=dataclasses.replace(
-                        request,
-                        descriptor=descriptor,
-                        inputs=dict(raw_inputs),
-                        telemetry=request.telemetry.bind(
-                            provider=descriptor.provider, model=descriptor.model
-                        ),
+                continue
+            if (primary.ref, resolved.card.ref) not in self._checked:
+                check_compatible(primary, resolved.card)
+                self._checked.add((primary.ref, resolved.card.ref))
+            request.telemetry.emit(
+                events.FALLBACK,
+                failed=tried[-1],
+                fallback=resolved.card.ref,
+                error_kind=last_error.kind.value,
+                attempts_used=state.get(ATTEMPTS, 0),
+            )
+            state["handler_version"] = resolved.version
+            current = dataclasses.replace(
+                context,
+                request=dataclasses.replace(
+                    request,
+                    descriptor=descriptor,
+                    inputs=dict(raw_inputs),
+                    telemetry=request.telemetry.bind(
+                        provider=descriptor.provider, model=descriptor.model
                     ),
-                    card=resolved.card,
-                    handler=resolved.handler,
-                    mode=resolved.mode,
-                )
-            tried.append(f"{descriptor.provider}/{descriptor.model}")
+                ),
+                card=resolved.card,
+                handler=resolved.handler,
+                mode=resolved.mode,
+            )
+            tried.append(resolved.card.ref)
             try:
                 result = await call_next(current)
             except ProviderError as exc:
@@ -281,12 +288,10 @@ class FallbackMiddleware:
                 last_error = exc
                 continue
             result.meta.tried = tried
-            if index > 0:
-                result.meta.fell_back = True
-                result.meta.handler_version = current.state.get("handler_version")
-                result.meta.middleware.append(self.name)
+            result.meta.fell_back = True
+            result.meta.handler_version = resolved.version
+            result.meta.middleware.append(self.name)
             return result
-        assert last_error is not None
         raise last_error
 
 
