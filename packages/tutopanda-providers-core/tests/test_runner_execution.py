@@ -250,6 +250,7 @@ class Setup:
     behaviour: Behaviour = field(default_factory=Behaviour)
     sink: ListSink = field(default_factory=ListSink)
     plan_text: str = PLAN
+    settings_text: str = SETTINGS
 
     @property
     def movie(self) -> Path:
@@ -257,7 +258,7 @@ class Setup:
 
     def runner(self, **options: Any) -> Runner:
         settings_file = self.tmp_path / "settings.toml"
-        settings_file.write_text(SETTINGS)
+        settings_file.write_text(self.settings_text)
         settings = load_settings(settings_file, use_defaults=False)
         plan = parse_plan(self.plan_text, "plan.toml", settings.producers)
         registry_options = RegistryOptions(
@@ -539,3 +540,18 @@ def test_a_run_told_to_wait_starts_once_the_other_run_ends(setup: Setup) -> None
     report = asyncio.run(runner.run())
     thread.join()
     assert [o.status for o in report.outcomes] == ["succeeded"] * 5
+
+
+def test_a_fallback_of_another_kind_is_refused_before_any_call_with_its_line(setup: Setup) -> None:
+    setup.settings_text = SETTINGS.replace(
+        'fallbacks = ["fake/painter-2"]', 'fallbacks = ["fake/speaker"]'
+    )
+    with pytest.raises(FileProblemError) as info:
+        setup.run()
+    (problem,) = info.value.problems
+    line = setup.settings_text.splitlines().index('fallbacks = ["fake/speaker"]') + 1
+    assert problem.startswith(
+        f"{setup.tmp_path / 'settings.toml'}:{line}: TextToImageProducer makes image"
+    )
+    assert "fallback fake/speaker makes audio" in problem
+    assert setup.behaviour.calls == []

@@ -179,12 +179,7 @@ def doctor(
         producers = sorted(catalog.entries)
         if plan_path is not None:
             producers = load_plan(plan_path, catalog.entries).producers()
-        from tutopanda_providers.pipeline import PipelineOptions
-
-        registry = _registry(
-            "mock" if mock else "live",
-            pipeline=PipelineOptions(fallbacks=catalog.pipeline_fallbacks()),
-        )
+        registry = _registry("mock" if mock else "live")
 
     problems: list[str] = []
     plugin_rows = [
@@ -197,9 +192,11 @@ def doctor(
     settings_problems = catalog.check(registry, producers)
     if not settings_problems:
         from tutopanda_providers.errors import ConfigurationError
+        from tutopanda_providers.pipeline import PipelineOptions
 
-        try:
-            _ = registry.middleware  # binds the fallbacks: checks each can do its primary's job
+        fallbacks = {k: v for k, v in catalog.pipeline_fallbacks().items() if k in producers}
+        try:  # the pipeline checks that each fallback can do its primary's job
+            _registry("mock", pipeline=PipelineOptions(fallbacks=fallbacks)).middleware  # noqa: B018
         except ConfigurationError as exc:
             settings_problems.append(exc.message)
     problems.extend(settings_problems)

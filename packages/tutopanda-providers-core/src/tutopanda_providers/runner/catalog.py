@@ -178,7 +178,7 @@ class Catalog:
                 if card.kind != entry.kind:
                     problems.append(
                         f"{place}: {name} makes {entry.kind.value}, but its {role} {descriptor} "
-                        f"makes {card.kind.value}; pick a {entry.kind.value} model "
+                        f"makes {card.kind.value}; pick a model of kind {entry.kind.value} "
                         f"(`tutopanda-providers models --kind {entry.kind.value}`)"
                     )
         return problems

@@ -380,7 +380,11 @@ class Runner:
             base = self._registry_options or RegistryOptions()
             pipeline = replace(
                 base.pipeline or PipelineOptions(),
-                fallbacks=self.catalog.pipeline_fallbacks(),
+                fallbacks={
+                    name: chain
+                    for name, chain in self.catalog.pipeline_fallbacks().items()
+                    if name in self.plan.producers()
+                },
             )
             if self.options.live and self.options.max_cost is not None:
                 pipeline.budget = Budget(
@@ -389,20 +393,24 @@ class Runner:
             settings_runner = self.catalog.settings.runner if self.catalog.settings else None
             if settings_runner is not None and settings_runner.redis_url:
                 pipeline.rate_limit_backend = settings_runner.redis_url
-            self._registry = create_provider_registry(
-                replace(
-                    base,
-                    mode="live" if self.options.live else "mock",
-                    use_mock=frozenset(self.options.use_mock) | frozenset(base.use_mock),
-                    storage=self.store,
-                    provider_options={**base.provider_options, **self.options.provider_options},
-                    pipeline=pipeline,
-                    middleware=[
-                        *default_middleware(pipeline),
-                        ModelDefaultsMiddleware(self.catalog),
-                    ],
-                )
+            options = replace(
+                base,
+                mode="live" if self.options.live else "mock",
+                use_mock=frozenset(self.options.use_mock) | frozenset(base.use_mock),
+                storage=self.store,
+                provider_options={**base.provider_options, **self.options.provider_options},
+                pipeline=pipeline,
+                middleware=[*default_middleware(pipeline), ModelDefaultsMiddleware(self.catalog)],
             )
+            try:
+                self._registry = create_provider_registry(options)
+            except ConfigurationError as exc:
+                # The fallbacks were refused; say where, with the catalog's own check.
+                plain = create_provider_registry(
+                    replace(options, pipeline=replace(pipeline, fallbacks={}), middleware=None)
+                )
+                problems = self.catalog.check(plain, self.plan.producers()) or [exc.message]
+                raise FileProblemError(self._settings_source(), problems) from exc
         return self._registry
 
     def effective_overrides(self) -> dict[str, str]:
@@ -447,8 +455,10 @@ class Runner:
             except ConfigurationError as exc:
                 problems.append(exc.message)
         if problems:
-            source = self.catalog.settings.sources[-1] if self.catalog.settings else "settings"
-            raise FileProblemError(source, problems)
+            raise FileProblemError(self._settings_source(), problems)
+
+    def _settings_source(self) -> str:
+        return self.catalog.settings.sources[-1] if self.catalog.settings else "settings"
 
     # -- preview --------------------------------------------------------------------------
     def preview(self, *, live_estimate_for_all: bool = True) -> list[JobPreview]:
