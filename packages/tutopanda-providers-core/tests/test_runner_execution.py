@@ -555,3 +555,13 @@ def test_a_fallback_of_another_kind_is_refused_before_any_call_with_its_line(set
     )
     assert "fallback fake/speaker makes audio" in problem
     assert setup.behaviour.calls == []
+
+
+def test_a_misspelt_use_mock_name_is_refused_rather_than_run_live(setup: Setup) -> None:
+    from tutopanda_providers.errors import ConfigurationError
+
+    with pytest.raises(
+        ConfigurationError, match=r"'ScriptProduce' \(did you mean ScriptProducer\?\)"
+    ):
+        setup.run(live=True, use_mock=frozenset({"ScriptProduce"}))
+    assert setup.behaviour.calls == []

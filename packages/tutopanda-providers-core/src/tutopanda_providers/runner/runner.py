@@ -432,7 +432,25 @@ class Runner:
     def _descriptor(self, job: Job, entry: CatalogEntry) -> Descriptor:
         return Descriptor.parse(job.model, entry.model.environment) if job.model else entry.model
 
+    def _check_use_mock(self) -> None:
+        """A misspelt ``--use-mock`` name would silently run that producer live: refuse it."""
+        import difflib
+
+        known = sorted({*self.catalog.entries, *(k.value for k in ProducerKind)})
+        unknown = sorted(set(self.options.use_mock) - set(known))
+        if unknown:
+            hints = []
+            for name in unknown:
+                close = difflib.get_close_matches(name, known, n=1)
+                hints.append(f"{name!r}" + (f" (did you mean {close[0]}?)" if close else ""))
+            raise ConfigurationError(
+                f"--use-mock names {', '.join(hints)}, which is neither a producer of the settings "
+                f"nor a kind; use producer names ({', '.join(sorted(self.catalog.entries))}) or "
+                f"kinds ({', '.join(k.value for k in ProducerKind)})"
+            )
+
     def _check(self) -> None:
+        self._check_use_mock()
         registry = self.registry()
         problems = self.catalog.check(registry, self.plan.producers())
         for job in self.plan.ordered():
