@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -170,6 +169,8 @@ def doctor(
     json_out: bool,
 ) -> None:
     """The ``doctor`` command."""
+    import asyncio
+
     from tutopanda_providers.runner import Catalog, load_plan, load_settings
     from tutopanda_providers.secrets import scrub
 
