@@ -565,3 +565,22 @@ def test_a_misspelt_use_mock_name_is_refused_rather_than_run_live(setup: Setup) 
     ):
         setup.run(live=True, use_mock=frozenset({"ScriptProduce"}))
     assert setup.behaviour.calls == []
+
+
+def test_a_job_can_pin_its_own_model_and_a_wrong_pin_names_its_line(setup: Setup) -> None:
+    setup.plan_text = PLAN.replace(
+        'inputs.aspect_ratio = "16:9"', 'inputs.aspect_ratio = "16:9"\nmodel = "fake/painter-2"'
+    )
+    report = setup.run()
+    assert next(o for o in report.outcomes if o.job_id == "image_0").model == "fake/painter-2"
+    assert next(o for o in report.outcomes if o.job_id == "image_1").model == "fake/painter"
+    setup.plan_text = PLAN.replace(
+        'inputs.aspect_ratio = "16:9"', 'inputs.aspect_ratio = "16:9"\nmodel = "fake/speaker"'
+    )
+    with pytest.raises(FileProblemError) as info:
+        setup.run()
+    line = setup.plan_text.splitlines().index('model = "fake/speaker"') + 1
+    assert info.value.problems == [
+        f"plan.toml:{line}: jobs.image_0.model fake/speaker makes audio, but TextToImageProducer "
+        "makes image; pin a model of kind image or use another producer"
+    ]

@@ -39,6 +39,7 @@ from tutopanda_providers.pricing import estimate_cost
 from tutopanda_providers.runner import movie as log
 from tutopanda_providers.runner.catalog import Catalog, CatalogEntry, ModelDefaultsMiddleware
 from tutopanda_providers.runner.errors import BudgetRefusedError, FileProblemError
+from tutopanda_providers.runner.locate import where
 from tutopanda_providers.runner.movie import MovieStore
 from tutopanda_providers.runner.plan import Job, Plan
 from tutopanda_providers.runner.references import BadReferenceError, resolve_inputs
@@ -457,15 +458,17 @@ class Runner:
             if job.model is None:
                 continue
             entry = self.catalog.entry(job.producer)
+            place = where(self.plan.source, self.plan.text, ("jobs", job.id, "model"))
             try:
                 card = registry.card(job.model)
             except ProviderError as exc:
-                problems.append(f"{self.plan.source}: jobs.{job.id}.model: {exc.message}")
+                problems.append(f"{place}: jobs.{job.id}.model: {exc.message}")
                 continue
             if card.kind != entry.kind:
                 problems.append(
-                    f"{self.plan.source}: jobs.{job.id}.model {job.model} makes "
-                    f"{card.kind.value}, but {job.producer} makes {entry.kind.value}"
+                    f"{place}: jobs.{job.id}.model {job.model} makes {card.kind.value}, but "
+                    f"{job.producer} makes {entry.kind.value}; pin a model of kind {entry.kind.value} "
+                    "or use another producer"
                 )
         if not problems:
             try:
