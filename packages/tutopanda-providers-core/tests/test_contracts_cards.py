@@ -205,7 +205,7 @@ def test_error_subclasses_carry_their_kind_and_serialise() -> None:
 
 
 def test_error_message_never_shows_a_known_secret() -> None:
-    secret = "test-canary-secret-123"
+    secret = "tp-core-cards-fake-7355"
     remember_secret(secret)
     error = ProviderError(f"request to https://api.example/?key={secret} failed")
     assert secret not in str(error) and secret not in repr(error)

@@ -270,12 +270,12 @@ def test_plugin_middleware_and_secret_resolvers_are_collected(tmp_path: Path) ->
 
         @hookimpl
         def tutopanda_register_secret_resolvers(self, register):  # type: ignore[no-untyped-def]
-            register(MappingSecretResolver({"VAULT_ONLY_TOKEN": "test-canary-secret-123"}))
+            register(MappingSecretResolver({"VAULT_ONLY_TOKEN": "tp-core-vault-fake-2290"}))
 
     registry = build(tmp_path, [("extras", Extras())])
     assert registry.middleware[-1].name == "noop"
     secret = registry.secrets.resolve("VAULT_ONLY_TOKEN")
-    assert secret is not None and secret.reveal() == "test-canary-secret-123"
+    assert secret is not None and secret.reveal() == "tp-core-vault-fake-2290"
     assert registry.plugin("extras").hooks == [
         "tutopanda_register_middleware",
         "tutopanda_register_secret_resolvers",

@@ -188,7 +188,7 @@ async def test_missing_secret_fails_in_warm_start_not_in_the_first_job(
     assert f"missing secret {TOKEN}" in (report.error or "")
     assert "mock mode" in (report.error or "")
 
-    monkeypatch.setenv(TOKEN, "test-canary-secret-123")
+    monkeypatch.setenv(TOKEN, "tp-core-warm-fake-4821")
     (report,) = await registry.warm_start([d("keyed")], timeout=30)
     assert report.status == "ready"
 
@@ -203,7 +203,7 @@ async def test_secret_from_the_callers_resolver_satisfies_warm_start(
         plugins=[("acme", Plugin())],
         entry_points=False,
         storage=BlobStore(tmp_path),
-        secrets=MappingSecretResolver({TOKEN: "test-canary-secret-123"}),
+        secrets=MappingSecretResolver({TOKEN: "tp-core-warm-fake-4821"}),
     )
     (report,) = await registry.warm_start([d("keyed")], timeout=30)
     assert report.status == "ready"
