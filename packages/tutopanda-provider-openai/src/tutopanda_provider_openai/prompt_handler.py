@@ -39,7 +39,7 @@ from tutopanda_provider_openai.constraints import (
 from tutopanda_provider_openai.instructions import prompt_input, prompt_instructions
 from tutopanda_provider_openai.pricing import TokenUsage, price_usage
 from tutopanda_provider_openai.response_reading import ResponseReading, raise_for_outcome
-from tutopanda_provider_openai.structured import parse_structured, strict_text_format, to_json
+from tutopanda_provider_openai.structured import parse_structured, strict_text_format
 
 #: How many unfinished jobs keep their completed batches for a retry.
 _KEPT_JOBS = 64
@@ -155,7 +155,9 @@ class PromptHandler:
                     name="prompts",
                     kind=ProducerKind.PROMPT,
                     mime="application/json",
-                    data=to_json(PromptSet(prompts=[p for r in results for p in r.prompts])),
+                    data=PromptSet(prompts=[p for r in results for p in r.prompts]).model_dump(
+                        mode="json"
+                    ),
                 )
             ],
             provider=ProviderMetadata(

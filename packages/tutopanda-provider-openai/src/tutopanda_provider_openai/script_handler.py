@@ -17,7 +17,7 @@ from tutopanda_providers.contracts import (
     WarmStartContext,
 )
 from tutopanda_providers.errors import ProviderError
-from tutopanda_providers.schemas import Script, ScriptSegment
+from tutopanda_providers.schemas import Script
 
 from tutopanda_provider_openai.cards import PROVIDER, Gpt5ScriptInputs
 from tutopanda_provider_openai.client import ResponsesClient
@@ -28,7 +28,7 @@ from tutopanda_provider_openai.response_reading import (
     merge_sources,
     raise_for_outcome,
 )
-from tutopanda_provider_openai.structured import parse_structured, strict_text_format, to_json
+from tutopanda_provider_openai.structured import parse_structured, strict_text_format
 
 #: The structured-output format of every script call.
 SCRIPT_FORMAT = strict_text_format(Script)
@@ -114,7 +114,7 @@ class ScriptHandler:
                     name="script",
                     kind=ProducerKind.SCRIPT,
                     mime="application/json",
-                    data=to_json(script),
+                    data=script.model_dump(mode="json"),
                 )
             ],
             provider=self._metadata(reading, cost, inputs, script, notes),
@@ -129,10 +129,7 @@ class ScriptHandler:
         segments = script.segments
         if [s.index for s in segments] != list(range(len(segments))):
             notes.append("segments were renumbered 0..n-1 in the order the model wrote them")
-            segments = [
-                ScriptSegment.model_validate({**s.model_dump(), "index": i})
-                for i, s in enumerate(segments)
-            ]
+            segments = [s.model_copy(update={"index": i}) for i, s in enumerate(segments)]
         if len(segments) != inputs.segments:
             notes.append(f"asked for {inputs.segments} segments, the model wrote {len(segments)}")
         return script.model_copy(update={"sources": sources, "segments": segments}), notes

@@ -8,7 +8,6 @@ clear failure, not a validation error.
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -76,9 +75,4 @@ def parse_structured(text: str, model: type[M], *, provider: str, model_name: st
         ) from None
 
 
-def to_json(value: BaseModel) -> Any:
-    """``value`` as JSON-able data (for an artefact's ``data``)."""
-    return json.loads(value.model_dump_json())
-
-
-__all__ = ["parse_structured", "strict_text_format", "to_json"]
+__all__ = ["parse_structured", "strict_text_format"]
