@@ -288,7 +288,7 @@ def _print_summary(report: RunReport) -> None:
     out = console()
     table = Table(title=f"{report.plan} -> {report.movie}", title_justify="left")
     table.add_column("job", no_wrap=True)
-    table.add_column("model", overflow="fold", min_width=22, max_width=34)
+    table.add_column("model", overflow="fold", min_width=22, max_width=42)
     table.add_column("status", no_wrap=True)
     table.add_column("artefacts", overflow="fold")
     table.add_column("time", justify="right", no_wrap=True)
@@ -420,7 +420,7 @@ def estimate(
 
     table = Table(title=f"live cost of {plan_path} (nothing called)", title_justify="left")
     table.add_column("job", no_wrap=True)
-    table.add_column("model", overflow="fold", max_width=34)
+    table.add_column("model", overflow="fold", max_width=42)
     table.add_column("estimate", justify="right", no_wrap=True)
     table.add_column("basis", overflow="fold")
     for p in previews:
