@@ -189,3 +189,26 @@ def test_mixed_run_records_which_artefacts_were_mocked(
     for name in ("events.jsonl", "manifest.json", "config.json", "providers.json"):
         text = (tmp_path / "movie" / name).read_text()
         assert CANARY_OPENAI_KEY not in text and CANARY_REPLICATE_TOKEN not in text
+
+
+def test_doctor_is_ready_live_when_the_keys_are_set_and_the_fakes_answer(
+    tmp_path: Path, fakes: tuple[FakeReplicateServer, FakeOpenAIServer]
+) -> None:
+    replicate, openai = fakes
+    (tmp_path / "plan.toml").write_text(PLAN)
+    env = {
+        "OPENAI_API_KEY": CANARY_OPENAI_KEY,
+        "OPENAI_BASE_URL": openai.base_url,
+        "REPLICATE_API_TOKEN": CANARY_REPLICATE_TOKEN,
+        "REPLICATE_BASE_URL": replicate.base_url,
+    }
+    result = run_cli(tmp_path, env, "doctor", "--plan", "plan.toml", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True and report["mode"] == "live"
+    assert {s["name"]: s["present"] for s in report["secrets"]} == {
+        "OPENAI_API_KEY": True,
+        "REPLICATE_API_TOKEN": True,
+    }
+    assert {w["status"] for w in report["warm_start"]} <= {"ready", "skipped"}
+    assert CANARY_OPENAI_KEY not in result.stdout and CANARY_REPLICATE_TOKEN not in result.stdout
