@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import ClassVar
+
 from tutopanda_providers_testing.conformance import ModelCase, ProviderConformance
 
 pytest_plugins = ["tutopanda_providers_testing.pytest_plugin"]
@@ -35,7 +38,7 @@ class TestOpenAIConformance(ProviderConformance):
     plugin_module = "tutopanda_provider_openai.plugin"
     mode = "live"
     uses_server = "openai"
-    cases = (SCRIPT_CASE, PROMPT_CASE)
+    cases: ClassVar[Sequence[ModelCase]] = (SCRIPT_CASE, PROMPT_CASE)
 
 
 class TestOpenAIPromptFaultsConformance(TestOpenAIConformance):

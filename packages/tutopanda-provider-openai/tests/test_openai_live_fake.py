@@ -629,3 +629,45 @@ async def test_the_key_never_shows_in_events_errors_or_results(live: Live) -> No
     assert any("Incorrect API key provided" in s for s in seen)
     assert not [s for s in seen if CANARY in s]
     assert {"openai.response"} <= {e.name for e in live.sink.events}
+
+
+async def test_a_budget_refuses_a_script_it_cannot_afford_before_any_request(
+    server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    from tutopanda_providers.errors import BudgetExceededError
+    from tutopanda_providers.pricing import Budget
+
+    budget = Budget(max_cost_usd=0.001)
+    registry = create_provider_registry(
+        mode="live",
+        allow_plugins=["openai"],
+        secrets=MappingSecretResolver({"OPENAI_API_KEY": CANARY}),
+        provider_options={"openai": {"base_url": server.base_url}},
+        storage_root=tmp_path / "blobs",
+        pipeline=PipelineOptions(budget=budget),
+    )
+    with pytest.raises(BudgetExceededError):
+        await registry.invoke(SCRIPT, TOPIC)
+    assert server.log.requests == []
+
+
+async def test_a_budget_is_charged_what_the_usage_cost(
+    server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    from tutopanda_providers.pricing import Budget
+
+    budget = Budget(max_cost_usd=5.0)
+    registry = create_provider_registry(
+        mode="live",
+        allow_plugins=["openai"],
+        secrets=MappingSecretResolver({"OPENAI_API_KEY": CANARY}),
+        provider_options={"openai": {"base_url": server.base_url}},
+        storage_root=tmp_path / "blobs",
+        pipeline=PipelineOptions(budget=budget),
+    )
+    try:
+        result = await registry.invoke(SCRIPT, TOPIC)
+    finally:
+        await close_handlers(registry)
+    assert budget.spent_usd == pytest.approx(result.provider.cost.amount_usd)
+    assert budget.reserved_usd == 0
