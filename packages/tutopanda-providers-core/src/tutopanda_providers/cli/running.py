@@ -120,7 +120,7 @@ def invoke(
         store = BlobStore(storage)
         registry = create_provider_registry(mode="live" if live else "mock", storage=store)
         card = registry.card(descriptor)
-        estimate = card.estimate_cost(card.validate_inputs(values))
+        estimate = registry.estimate(descriptor, values)  # validates the inputs first
         result = asyncio.run(
             registry.invoke(descriptor, values, producer=producer, kind=card.kind, timeout=timeout)
         )
