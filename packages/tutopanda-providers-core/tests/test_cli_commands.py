@@ -289,3 +289,23 @@ def test_process_exit_code_when_another_run_holds_the_movie(tmp_path: Path) -> N
         result = run_process("run", "lesson.toml", "--movie", "m", cwd=tmp_path)
     assert result.returncode == 5
     assert "another run is using the movie" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("plugins", "--json"), 0),
+        (("models", "--kind", "music", "--json"), 0),
+        (("estimate", "lesson.toml", "--json"), 0),
+        (("invoke", "replicate/google/nano-banana", "-i", "prompt=a fox", "--json"), 0),
+        (("invoke", "replicate/google/nano-banan", "-i", "prompt=a fox", "--json"), 2),
+        (("doctor", "--mock", "--json"), 0),
+        (("doctor", "--json"), 4),
+    ],
+)
+def test_process_exit_code_of_each_command(
+    tmp_path: Path, args: tuple[str, ...], code: int
+) -> None:
+    result = run_process(*args, cwd=tmp_path)
+    assert result.returncode == code, result.stderr
+    json.loads(result.stdout)  # --json prints one JSON document, even on failure
