@@ -37,9 +37,9 @@ from tutopanda_providers.telemetry import ListSink
 from tutopanda_providers_testing import FakeOpenAIServer
 from tutopanda_providers_testing._server import _Handler
 
-# The fake writes headers and body in separate sends; with Nagle's algorithm on, each answer
-# waits for the client's delayed ACK (about 40 ms here) and hides everything else. Turn it off
-# for these figures (it is StreamRequestHandler's own switch).
+# A fake that sends headers and body separately with Nagle's algorithm on makes each answer wait
+# for the client's delayed ACK (about 40 ms here), which hides everything else. The test kit is
+# switching it off itself; set it here too, so the figures hold with an older kit.
 _Handler.disable_nagle_algorithm = True
 
 KEY = "test-canary-secret-123"
