@@ -18,6 +18,9 @@ Rows (each run in a fresh process, so its memory is its own):
   job (``Runner._record`` -> ``MovieStore.write_manifest``), so its cost grows with the square
   of the job count; the rows at two sizes show it. ``--runner-jobs 1000`` runs the full size.
 
+* alternative ``raw``: the same N jobs with the ``replicate`` SDK by hand (create, poll at
+  once, ``httpx`` download to a file) under the same semaphore.
+
 Replicate's documented limit (600 creates a minute, carried by the cards) would hold 1,000
 jobs for over a minute by design; it is lifted here so the figure measures our work against
 the latency (``bench_ratelimit`` measures the limiter).
@@ -139,6 +142,42 @@ async def run_registry(base_url: str, jobs: int, tmp: Path) -> dict[str, object]
     return {"wall": wall, "cpu": cpu, "ok": ok, "growth": memory.growth, "peak": peak_rss_mib()}
 
 
+async def run_raw(base_url: str, jobs: int, tmp: Path) -> dict[str, object]:
+    """The same jobs with the ``replicate`` SDK by hand: create, poll at once, download."""
+    import httpx
+    import replicate
+
+    client = replicate.Client(api_token=FAKE_TOKEN, base_url=base_url)
+    files = httpx.AsyncClient(timeout=60)
+    gate = asyncio.Semaphore(CONCURRENCY)
+    ok = 0
+
+    async def one(i: int) -> None:
+        nonlocal ok
+        async with gate:
+            prediction = await client.predictions.async_create(
+                model=MODEL.removeprefix("replicate/"),
+                input={"prompt": f"a bee on flower number {i}", "aspect_ratio": "16:9"},
+            )
+            while prediction.status not in ("succeeded", "failed", "canceled", "aborted"):
+                prediction = await client.predictions.async_get(prediction.id)
+            output = prediction.output
+            url = output[0] if isinstance(output, list) else output
+            async with files.stream("GET", str(url)) as response:
+                response.raise_for_status()
+                with (tmp / f"{i}.jpg").open("wb") as handle:
+                    async for chunk in response.aiter_bytes(256 * 1024):
+                        handle.write(chunk)
+            ok += 1
+
+    with PeakSampler(0.01) as memory:
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(one(i) for i in range(jobs)), return_exceptions=True)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    await files.aclose()
+    return {"wall": wall, "cpu": cpu, "ok": ok, "growth": memory.growth, "peak": peak_rss_mib()}
+
+
 async def child(variant: str, base_url: str, jobs: int) -> None:
     # Import and build what every variant needs before the clock starts.
     import tutopanda_provider_replicate.handler  # noqa: F401
@@ -146,7 +185,7 @@ async def child(variant: str, base_url: str, jobs: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmpdir:
         before = rss_mib()
-        run = run_runner if variant == "runner" else run_registry
+        run = {"runner": run_runner, "registry": run_registry, "raw": run_raw}[variant]
         result = await run(base_url, jobs, Path(tmpdir))
         result["before"] = before
         print(json.dumps(result))
@@ -164,7 +203,11 @@ def measure(server: ServerProcess, variant: str, jobs: int) -> list[object]:
     result = json.loads(out.strip().splitlines()[-1])
     creates = len(server.times("create"))
     wall = float(result["wall"])
-    label = "registry.invoke, Semaphore(64)" if variant == "registry" else "Runner, concurrency 64"
+    label = {
+        "registry": "ours: registry.invoke, Semaphore(64)",
+        "runner": "ours: Runner, concurrency 64",
+        "raw": "alternative: raw replicate SDK + httpx, Semaphore(64)",
+    }[variant]
     return [
         f"{label}, {jobs} jobs",
         f"{ideal:.2f}",
@@ -191,6 +234,7 @@ def main(smoke: bool, runner_jobs: int | None) -> None:
     rows: list[list[object]] = []
     with ServerProcess("replicate", latency=LATENCY, polls_to_finish=1) as server:
         rows.append(measure(server, "registry", jobs))
+        rows.append(measure(server, "raw", jobs))
         for size in runner_sizes:
             rows.append(measure(server, "runner", size))
     print_table(
