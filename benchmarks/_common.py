@@ -239,14 +239,8 @@ def _padded_mp4(size: int) -> bytes:
 
 
 def _serve(which: str, options: dict[str, Any]) -> None:
-    from tutopanda_providers_testing import _server, fake_openai, fake_replicate
+    from tutopanda_providers_testing import fake_openai, fake_replicate
     from tutopanda_providers_testing.requestlog import RequestLog
-
-    # The stdlib handler writes the headers and the body in two sends; without TCP_NODELAY,
-    # Nagle's algorithm holds the body until the client's delayed ACK (40 ms on Linux), which
-    # would add ~40 ms to every request on both sides and hide client-side costs.
-    if options.pop("nodelay", True):
-        _server._Handler.disable_nagle_algorithm = True
 
     big_video = bool(options.pop("big_video", False))
     if big_video:
