@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -157,6 +158,8 @@ async def child(variant: str, base_url: str, url: str, warm_url: str, size: int)
 
 
 def measure(variant: str, base_url: str, url: str, warm_url: str, size: int) -> dict[str, Any]:
+    # Flush the previous row's dirty pages first, so its writeback does not slow this row.
+    os.sync()
     if variant == "curl":
         with tempfile.TemporaryDirectory() as folder:
             return curl(url, Path(folder))
