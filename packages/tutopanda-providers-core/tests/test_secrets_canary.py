@@ -38,7 +38,7 @@ from tutopanda_providers.secrets import (
     require_secret,
 )
 
-CANARY = "test-canary-secret-123"
+CANARY = "core-pipeline-canary-77"
 PRIMARY = Descriptor.parse("canary/image-a")
 BACKUP = Descriptor.parse("canary/image-b")
 
@@ -199,11 +199,11 @@ def test_resolvers_chain_and_a_caching_resolver_fetches_once():
     from tutopanda_providers.secrets import ChainSecretResolver
 
     chain = CachingSecretResolver(
-        ChainSecretResolver([Vault(), MappingSecretResolver({"OTHER": "other-value-1"})])
+        ChainSecretResolver([Vault(), MappingSecretResolver({"OTHER": "core-pipeline-other-77"})])
     )
     assert chain.resolve("VAULT_KEY").reveal() == CANARY
     assert chain.resolve("VAULT_KEY").reveal() == CANARY
-    assert chain.resolve("OTHER").reveal() == "other-value-1"
+    assert chain.resolve("OTHER").reveal() == "core-pipeline-other-77"
     assert chain.resolve("NOPE") is None
     assert calls == ["VAULT_KEY", "OTHER", "NOPE"]
 
