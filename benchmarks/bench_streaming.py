@@ -175,7 +175,7 @@ def measure(variant: str, base_url: str, url: str, warm_url: str, size: int) -> 
 
 def main(smoke: bool) -> None:
     sizes = [5 * MB, 20 * MB] if smoke else [50 * MB, 200 * MB]
-    repeats = 1 if smoke else 3
+    repeats = 1 if smoke else 5
     variants = [
         ("invoke", "ours: registry.invoke (create, poll, download)"),
         ("fetch", "ours: OutputDownloader.fetch alone"),
@@ -191,22 +191,30 @@ def main(smoke: bool) -> None:
         for size in sizes:
             url = make_url(server.base_url, size)
             found: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in variants}
-            for _ in range(repeats):  # interleaved, so load hits every variant alike
-                for name, _ in variants:
+            for turn in range(repeats):
+                # Interleaved, and in a rotating order, so neither load nor position in the
+                # round favours a variant.
+                order = variants[turn % len(variants) :] + variants[: turn % len(variants)]
+                for name, _ in order:
                     found[name].append(measure(name, server.base_url, url, warm_url, size))
             raw_rate = median([size / r["seconds"] for r in found["raw"]])
             for name, label in variants:
-                rate = median([size / r["seconds"] for r in found[name]])
+                rates = [size / r["seconds"] for r in found[name]]
+                rate = median(rates)
                 growth = max(float(r["growth"]) for r in found[name])
                 rows.append(
                     [
                         f"{label}, {size // MB} MB",
                         f"{rate / MB:.0f}",
+                        f"{min(rates) / MB:.0f}-{max(rates) / MB:.0f}",
                         ratio(raw_rate, rate) if name != "raw" else "1.00x",
                         "n/a (other process)" if name == "curl" else f"{growth:.1f}",
                     ]
                 )
-    print_table(["row", "MB/s", "time vs raw httpx", "peak RSS growth MiB"], rows)
+    print_table(
+        ["row", "MB/s (median)", "MB/s min-max", "time vs raw httpx", "peak RSS growth MiB"],
+        rows,
+    )
 
 
 if __name__ == "__main__":
