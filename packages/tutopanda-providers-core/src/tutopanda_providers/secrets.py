@@ -230,7 +230,8 @@ class SecretScrubFilter(logging.Filter):
     """A logging filter that blanks known secrets out of a record's message and traceback.
 
     Attach it to a handler (``handler.addFilter(SecretScrubFilter())``) to cover log lines that
-    code outside this package writes, such as an SDK's debug logging of request URLs.
+    code outside this package writes, such as an SDK's debug logging of request URLs. It rewrites
+    the record itself, so handlers that see the record after this one get the scrubbed text too.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
