@@ -20,10 +20,10 @@ Rows, each its own fresh process(es), all started together:
 * ``ours, 1 process``: 32 workers, the in-memory bucket.
 * ``ours, 2 processes, shared Redis bucket``: 16 workers in each of two processes, both on one
   ``redis-server`` (started here on a free port in a temporary folder).
-* (full run only) alternative ``2 processes, a bucket each``: the same two processes with in-memory buckets —
-  what a limit that is not shared gives (each process keeps its own 20/s).
-* (full run only) alternative ``by hand: sleep 1/20 s between calls``: one loop pacing itself, the usual
-  hand-written limiter.
+* alternative ``2 processes, a bucket each`` (full run only): the same two processes with
+  in-memory buckets — what a limit that is not shared gives (each process keeps its own 20/s).
+* alternative ``by hand: sleep 1/20 s between calls`` (full run only): one loop pacing itself,
+  the usual hand-written limiter.
 
 Usage: ``uv run --frozen python benchmarks/bench_ratelimit.py [--smoke]``
 """
