@@ -241,6 +241,49 @@ def test_tie_between_plugins_goes_to_first_plugin_name_and_is_reported(
     assert "'alpha' wins" in caplog.text
 
 
+def test_a_plugin_named_first_cannot_take_over_another_providers_model(tmp_path: Path) -> None:
+    card = make_card("replicate", "google/imagen-4")
+    registry = build(
+        tmp_path,
+        [
+            ("aa-hijack", Plugin(impl(Match("replicate", "google/imagen-4"), "hijack", card=card))),
+            ("replicate", Plugin(impl(Match("replicate", "google/imagen-4"), "home", card=card))),
+        ],
+    )
+    assert winner(registry) == "home"
+    assert registry.owner_of(IMAGEN) == "replicate"
+    assert any(
+        "'replicate' wins (it is named after the provider)" in w and "aa-hijack" in w
+        for w in registry.warnings
+    )
+
+
+def test_the_card_owner_wins_a_tie_against_a_plugin_that_only_serves_it(tmp_path: Path) -> None:
+    card = make_card("replicate", "google/imagen-4")
+    registry = build(
+        tmp_path,
+        [
+            ("aaa", Plugin(impl(Match("replicate", "google/*"), "pattern-aaa"))),
+            ("zzz", Plugin(impl(Match("replicate", "google/*"), "pattern-zzz"))),
+            ("mid", Plugin(impl(Match("x", "y"), "carrier", mode="mock", card=None))),
+            (
+                "owner",
+                Plugin(impl(Match("replicate", "google/imag*"), "owner", mode="mock", card=card)),
+            ),
+        ],
+    )
+    assert winner(registry) == "pattern-aaa"  # the owner serves only mock: first name decides
+    registry = build(
+        tmp_path,
+        [
+            ("aaa", Plugin(impl(Match("replicate", "google/imagen-?"), "pattern-aaa"))),
+            ("owner", Plugin(impl(Match("replicate", "google/imagen-*"), "owner", card=card))),
+        ],
+    )
+    assert winner(registry) == "owner"
+    assert any("'owner' wins (it owns the model's card)" in w for w in registry.warnings)
+
+
 def test_tie_between_different_patterns_is_reported_when_it_decides_a_resolution(
     tmp_path: Path,
 ) -> None:

@@ -9,8 +9,12 @@ model cards and implementations, and resolves descriptors by rule:
    wins: per field, an exact value beats an ``fnmatch`` pattern, which beats ``*``; provider
    counts before model, model before environment; between two patterns of the same class, the
    one with more literal characters wins.
-3. Ties between plugins go to the plugin whose name sorts first, and are reported in
-   :attr:`ProviderRegistry.warnings` — never settled silently by registration order.
+3. Ties between plugins (equally specific, same mode) go to the plugin named after the
+   descriptor's provider (the ``replicate`` plugin for ``replicate/...``), then to the plugin
+   that owns the model's card, then to the plugin whose name sorts first. They are reported in
+   :attr:`ProviderRegistry.warnings` — never settled silently by registration order — and a
+   plugin cannot take over another provider's model (and its secrets) by its name sorting
+   first. Two cards for one model are settled by the same rule.
 
 A handler is created once per (descriptor, mode) and cached; the object returned by
 :meth:`ProviderRegistry.resolve` wraps it in the invoke pipeline.
@@ -576,7 +580,8 @@ class ProviderRegistry:
             for e in self._entries
             if e.implementation.mode == mode and e.implementation.match.matches(descriptor)
         ]
-        return sorted(found, key=_precedence)
+        owner = self._card_owners.get((descriptor.provider, descriptor.model))
+        return sorted(found, key=lambda e: _precedence(e, descriptor.provider, owner))
 
     def _select(self, descriptor: Descriptor, mode: Mode) -> _Entry:
         candidates = self._candidates(descriptor, mode)
@@ -593,6 +598,7 @@ class ProviderRegistry:
                 model=descriptor.model,
             )
         winner = candidates[0]
+        owner = self._card_owners.get((descriptor.provider, descriptor.model))
         rivals = [
             e
             for e in candidates[1:]
@@ -604,7 +610,8 @@ class ProviderRegistry:
             losers = ", ".join(f"{e.plugin!r} ({e.implementation.match})" for e in rivals)
             message = (
                 f"{mode} {descriptor}: {winner.plugin!r} ({winner.implementation.match}) and "
-                f"{losers} are equally specific; {winner.plugin!r} wins (first by plugin name). "
+                f"{losers} are equally specific; {winner.plugin!r} wins "
+                f"({_why(winner.plugin, descriptor.provider, owner)}). "
                 "Disable the other with TUTOPANDA_DISABLE_PLUGINS."
             )
             self.warnings.append(message)
@@ -766,11 +773,33 @@ def _retrieve(task: Any) -> None:
         task.exception()
 
 
-def _precedence(entry: _Entry) -> tuple[tuple[int, ...], str, int]:
-    return (tuple(-x for x in entry.implementation.match.specificity()), entry.plugin, entry.index)
+def _tie_rank(plugin: str, provider: str, owner: str | None) -> tuple[int, str]:
+    """Between equally specific registrations: the provider's own plugin, the card's owner,
+    then the first plugin name."""
+    if plugin == provider:
+        return (0, plugin)
+    if plugin == owner:
+        return (1, plugin)
+    return (2, plugin)
 
 
-def _check_ties(entries: list[_Entry]) -> list[str]:
+def _why(plugin: str, provider: str, owner: str | None) -> str:
+    rank = _tie_rank(plugin, provider, owner)[0]
+    return (
+        "it is named after the provider",
+        "it owns the model's card",
+        "first by plugin name",
+    )[rank]
+
+
+def _precedence(
+    entry: _Entry, provider: str, owner: str | None
+) -> tuple[tuple[int, ...], tuple[int, str], int]:
+    specificity = tuple(-x for x in entry.implementation.match.specificity())
+    return (specificity, _tie_rank(entry.plugin, provider, owner), entry.index)
+
+
+def _check_ties(entries: list[_Entry], card_owners: Mapping[tuple[str, str], str]) -> list[str]:
     """Warn about one (match, mode) registered by several plugins (static, at build time)."""
     warnings: list[str] = []
     groups: dict[tuple[Match, Mode], list[_Entry]] = {}
@@ -779,9 +808,11 @@ def _check_ties(entries: list[_Entry]) -> list[str]:
     for (match, mode), group in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         plugins = sorted({e.plugin for e in group})
         if len(plugins) > 1:
+            owner = card_owners.get((match.provider, match.model))
+            winner = min(plugins, key=lambda p: _tie_rank(p, match.provider, owner))
             warnings.append(
                 f"{mode} {match} is registered by {', '.join(repr(p) for p in plugins)}; "
-                f"{plugins[0]!r} wins (first by plugin name). "
+                f"{winner!r} wins ({_why(winner, match.provider, owner)}). "
                 "Disable the other with TUTOPANDA_DISABLE_PLUGINS."
             )
     return warnings
@@ -853,15 +884,22 @@ def create_provider_registry(
                 cards[key] = card
                 card_owners[key] = plugin
             elif owner != plugin:
+                # Plugins come in name order: a later one takes the card only when it is the
+                # provider's own plugin.
+                winner, loser = owner, plugin
+                if _tie_rank(plugin, card.provider, None) < _tie_rank(owner, card.provider, None):
+                    cards[key] = card
+                    card_owners[key] = plugin
+                    winner, loser = plugin, owner
                 message = (
-                    f"model card {card.ref} is registered by {owner!r} and {plugin!r}; "
-                    f"{owner!r} wins (first by plugin name)."
+                    f"model card {card.ref} is registered by {loser!r} and {winner!r}; "
+                    f"{winner!r} wins ({_why(winner, card.provider, None)})."
                 )
                 warnings.append(message)
                 report.warnings.append(message)
                 by_name[owner].warnings.append(message)
                 log.warning("%s", message)
-    for message in _check_ties(entries):
+    for message in _check_ties(entries, card_owners):
         warnings.append(message)
         log.warning("%s", message)
 
