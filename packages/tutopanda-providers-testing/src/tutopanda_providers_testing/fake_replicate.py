@@ -525,8 +525,8 @@ class FakeReplicateServer(FakeServer):
 
 
 def _prediction_id() -> str:
-    alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
-    return "".join(secrets.choice(alphabet) for _ in range(26))
+    # 26 lower-case base32 characters, like Replicate's ids.
+    return base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=").lower()[:26]
 
 
 def _parse_wait(prefer: str | None) -> int | None:

@@ -11,6 +11,7 @@ prints what it saw.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -103,7 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     finally:
         for server in servers:
-            print(f"{server.origin}: {len(server.log)} requests, {server.log.counters}")
+            with contextlib.suppress(BrokenPipeError):  # whoever started us stopped reading
+                print(f"{server.origin}: {len(server.log)} requests, {server.log.counters}")
             server.stop()
     return 0
 
