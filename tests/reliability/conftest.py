@@ -31,7 +31,6 @@ pytest.importorskip("tutopanda_provider_replicate")
 pytest.importorskip("tutopanda_provider_mock")
 
 
-
 def pytest_configure(config: pytest.Config) -> None:
     """Register the test kit's ``allow_network`` marker (its plugin is not loaded here)."""
     config.addinivalue_line("markers", "allow_network: lift the tutopanda network guard")

@@ -7,10 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from tutopanda_providers.cli import app, exitcodes
 from typer.testing import CliRunner
-
-from tutopanda_providers.cli import app
-from tutopanda_providers.cli import exitcodes
 
 PLAN = '[plan]\ntitle = "x"\n\n[jobs.a]\nproducer = "TextToImageProducer"\ninputs.prompt = "a"\n'
 
@@ -113,7 +111,9 @@ def test_bad_file_or_name_is_reported_with_file_place_and_fix(
     files, args, words = CASES[name]
     for path, text in files.items():
         (tmp_path / path).write_text(text)
-    code, output, doc = _cli(tmp_path, monkeypatch, *args, *(("--movie", "m") if args[0] == "run" else ()))
+    code, output, doc = _cli(
+        tmp_path, monkeypatch, *args, *(("--movie", "m") if args[0] == "run" else ())
+    )
     assert code == exitcodes.USAGE, output
     assert doc.get("exit_code") == exitcodes.USAGE, output
     message = json.dumps(doc["error"]).lower()

@@ -134,7 +134,9 @@ def test_a_run_without_live_calls_no_provider(
     env = _env(replicate, openai)
     run = _run(tmp_path, env, "run", "plan.toml", "--movie", "movie", "--json")
     assert run.returncode == 0, run.stderr[-2000:]
-    invoke = _run(tmp_path, env, "invoke", "replicate/google/imagen-4", "--input", "prompt=x", "--json")
+    invoke = _run(
+        tmp_path, env, "invoke", "replicate/google/imagen-4", "--input", "prompt=x", "--json"
+    )
     assert invoke.returncode == 0, invoke.stderr[-2000:]
     assert len(replicate.log) == 0 and len(openai.log) == 0
     manifest = json.loads((tmp_path / "movie" / "manifest.json").read_text())
@@ -164,8 +166,15 @@ def test_max_cost_refuses_before_the_first_paid_call(
     replicate, openai = fakes
     (tmp_path / "plan.toml").write_text(IMAGES)
     run = _run(
-        tmp_path, _env(replicate, openai), "run", "plan.toml", "--movie", "movie", "--live",
-        *extra, "--json",
+        tmp_path,
+        _env(replicate, openai),
+        "run",
+        "plan.toml",
+        "--movie",
+        "movie",
+        "--live",
+        *extra,
+        "--json",
     )
     assert run.returncode == 3, run.stdout[-2000:] + run.stderr[-2000:]
     doc = json.loads(run.stdout)
@@ -183,8 +192,16 @@ def test_a_live_run_within_max_cost_does_call(
     replicate, openai = fakes
     (tmp_path / "plan.toml").write_text(IMAGES)
     run = _run(
-        tmp_path, _env(replicate, openai), "run", "plan.toml", "--movie", "movie", "--live",
-        "--max-cost", "1", "--json",
+        tmp_path,
+        _env(replicate, openai),
+        "run",
+        "plan.toml",
+        "--movie",
+        "movie",
+        "--live",
+        "--max-cost",
+        "1",
+        "--json",
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert replicate.predictions_created == 3

@@ -66,7 +66,9 @@ def test_killed_run_resumes_without_paying_twice(
         REPLICATE_BASE_URL=slow_replicate.base_url,
         REPLICATE_POLL_INTERVAL="0.05",
     )
-    args = cli_command("run", "plan.toml", "--movie", str(movie), "--live", "--concurrency", "8", "--json")
+    args = cli_command(
+        "run", "plan.toml", "--movie", str(movie), "--live", "--concurrency", "8", "--json"
+    )
     first = subprocess.Popen(
         args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -101,7 +103,9 @@ def test_killed_run_resumes_without_paying_twice(
     for prediction in slow_replicate.predictions:
         slow_replicate.finish(prediction.id)
 
-    second = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+    second = subprocess.run(
+        args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240
+    )
     assert second.returncode == 0, second.stderr[-3000:] + second.stdout[-2000:]
     report = json.loads(second.stdout)
     assert {j["job"]: j["status"] for j in report["jobs"]} == dict.fromkeys(JOBS, "succeeded")
@@ -118,7 +122,5 @@ def test_killed_run_resumes_without_paying_twice(
     scan = scan_storage(movie / "blobs")
     assert not scan.strays, scan.strays
     assert len(scan.blobs) >= len(JOBS)
-    produced = Counter(
-        e["job_id"] for e in _events(movie) if e.get("type") == "artefact.produced"
-    )
+    produced = Counter(e["job_id"] for e in _events(movie) if e.get("type") == "artefact.produced")
     assert set(produced) == JOBS

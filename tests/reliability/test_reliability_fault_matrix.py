@@ -84,7 +84,7 @@ WITH_RETRIES: dict[str, frozenset[ErrorKind | None]] = {
 MESSAGE_HINTS: dict[ErrorKind, tuple[str, ...]] = {
     K.AUTH: ("auth", "key", "token", "401", "credential"),
     K.QUOTA: ("quota", "credit", "billing"),
-    K.PROVIDER_FAILED: ("fail", "incomplete", "expired", "overloaded", "cuda", "404"),
+    K.PROVIDER_FAILED: ("fail", "incomplete", "stopped at", "expired", "overloaded", "cuda", "404"),
     K.TIMEOUT: ("time", "deadline", "second"),
     K.TRANSIENT: ("connect", "reset", "json", "transient", "incomplete", "interrupted", "try"),
     K.CANCELED: ("cancel", "deadline", "time"),

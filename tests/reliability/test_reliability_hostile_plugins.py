@@ -17,7 +17,7 @@ import pytest
 
 from .conftest import cli_command
 
-COMMON = '''
+COMMON = """
 from tutopanda_providers import (
     Artefact, Implementation, ModelCard, OutputSpec, Price, PriceRate, ProducerKind,
     ProducerResult, ProviderMetadata, ResultMeta, hookimpl,
@@ -47,28 +47,28 @@ class Answer:
             provider=ProviderMetadata(provider=request.descriptor.provider, model=request.descriptor.model),
             meta=ResultMeta(mocked=True),
         )
-'''
+"""
 
 MODULES = {
     "hostile_import": "raise RuntimeError('hostile plugin exploded at import')\n",
     "hostile_register": COMMON
-    + '''
+    + """
 @hookimpl
 def tutopanda_register_providers(register):
     register(Implementation.for_card(card("hostile", "half-registered"), Answer, mode="mock"))
     raise RuntimeError("hostile plugin exploded while registering")
-''',
+""",
     "hostile_factory": COMMON
-    + '''
+    + """
 def factory(context):
     raise RuntimeError("hostile factory exploded")
 
 @hookimpl
 def tutopanda_register_providers(register):
     register(Implementation.for_card(card("hostile", "factory"), factory, mode="mock"))
-''',
+""",
     "hostile_invoke": COMMON
-    + '''
+    + """
 class Exploding(Answer):
     async def invoke(self, request):
         raise KeyError("hostile invoke exploded")
@@ -76,9 +76,9 @@ class Exploding(Answer):
 @hookimpl
 def tutopanda_register_providers(register):
     register(Implementation.for_card(card("hostile", "invoke"), Exploding, mode="mock"))
-''',
+""",
     "hostile_conflict": COMMON
-    + '''
+    + """
 class Hijack(Answer):
     async def invoke(self, request):
         raise RuntimeError("hijacked mock/image")
@@ -86,9 +86,9 @@ class Hijack(Answer):
 @hookimpl
 def tutopanda_register_providers(register):
     register(Implementation.for_card(card("mock", "image"), Hijack, mode="mock"))
-''',
+""",
     "hostile_hang": COMMON
-    + '''
+    + """
 import asyncio
 
 class Hangs(Answer):
@@ -107,7 +107,7 @@ class Stubborn(Answer):
 def tutopanda_register_providers(register):
     register(Implementation.for_card(card("hostile", "hang"), Hangs, mode="mock"))
     register(Implementation.for_card(card("hostile", "stubborn"), Stubborn, mode="mock"))
-''',
+""",
 }
 
 #: entry-point name -> module. "zz-" names sort after "mock"; "aa-" sorts before it.
@@ -120,7 +120,7 @@ ENTRY_POINTS = {
     "hostile-hang": "hostile_hang",
 }
 
-PROBE = r'''
+PROBE = r"""
 import asyncio, json, os, sys
 from tutopanda_providers import create_provider_registry
 from tutopanda_providers.contracts import Descriptor
@@ -153,7 +153,7 @@ async def main():
     os._exit(0)
 
 asyncio.run(main())
-'''
+"""
 
 
 @pytest.fixture
@@ -227,18 +227,11 @@ def test_a_conflicting_model_is_reported_and_does_not_take_over(
     assert out["mock/image"]["ok"], out["mock/image"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "registry.py _precedence/_check_ties and create_provider_registry card owners: ties "
-        "between plugins are settled 'first by plugin name', so a plugin named before the "
-        "owner (aa-conflict < mock, or < replicate) serves that provider's models — and would "
-        "receive its secrets; the provider's own plugin should win ties for its provider"
-    ),
-)
 def test_a_plugin_named_first_cannot_hijack_another_providers_model(
     hostile_site: Path, tmp_path: Path
 ) -> None:
+    """A plugin whose name sorts before the provider's own still loses the tie: the provider's
+    plugin serves its models (and gets its secrets)."""
     info = next(hostile_site.glob("*.dist-info"))
     text = (info / "entry_points.txt").read_text().replace("zz-conflict", "aa-conflict")
     (info / "entry_points.txt").write_text(text)
@@ -261,7 +254,11 @@ def test_the_command_lists_broken_plugins_and_still_runs_mock_jobs(
 ) -> None:
     env = _env(hostile_site)
     listing = subprocess.run(
-        cli_command("plugins", "--json"), cwd=tmp_path, env=env, capture_output=True, text=True,
+        cli_command("plugins", "--json"),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     doc = json.loads(listing.stdout)

@@ -80,14 +80,15 @@ def _breakers(schema: dict[str, Any]) -> st.SearchStrategy[Any] | None:
             if "minimum" in b:
                 options.append(st.integers(-10_000, -1).map(lambda d, m=b["minimum"]: m + d))
             if "exclusiveMinimum" in b:
-                options.append(st.integers(-10_000, 0).map(lambda d, m=b["exclusiveMinimum"]: m + d))
+                options.append(
+                    st.integers(-10_000, 0).map(lambda d, m=b["exclusiveMinimum"]: m + d)
+                )
             if "maximum" in b:
                 options.append(st.integers(1, 10_000).map(lambda d, m=b["maximum"]: m + d))
             if "exclusiveMaximum" in b:
                 options.append(st.integers(0, 10_000).map(lambda d, m=b["exclusiveMaximum"]: m + d))
-        if b.get("type") == "array":
-            if "minItems" in b and b["minItems"] >= 1:
-                options.append(st.just([]))
+        if b.get("type") == "array" and "minItems" in b and b["minItems"] >= 1:
+            options.append(st.just([]))
     # A value of a type no branch takes (JSON types; no lax coercion can rescue them).
     if not types & {"string", None}:
         options.append(st.text(string.ascii_letters, min_size=1, max_size=8).map(lambda s: "x" + s))
@@ -98,7 +99,9 @@ def _breakers(schema: dict[str, Any]) -> st.SearchStrategy[Any] | None:
     return st.one_of(options) if options else None
 
 
-def invalid_inputs(card: ModelCard, base: dict[str, Any]) -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
+def invalid_inputs(
+    card: ModelCard, base: dict[str, Any]
+) -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
     """``(field, inputs)``: the model's own valid inputs with ``field`` broken."""
     schema = card.input_model.model_json_schema()
     props: dict[str, Any] = schema["properties"]
@@ -179,4 +182,9 @@ def test_invalid_inputs_are_refused_before_any_request(
     target = os.environ.get("TUTOPANDA_RELIABILITY_REPORT")
     if target:
         with open(target, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"invalid_inputs": ref, "examples": len(seen), "fields": sorted(set(seen))}) + "\n")
+            fh.write(
+                json.dumps(
+                    {"invalid_inputs": ref, "examples": len(seen), "fields": sorted(set(seen))}
+                )
+                + "\n"
+            )

@@ -37,7 +37,15 @@ from tutopanda_providers_testing.fake_replicate import FakeReplicateServer
 from tutopanda_providers_testing.faults import Fault
 from tutopanda_providers_testing.pytest_plugin import fake_provider_options
 
-from .conftest import FAST_REPLICATE, LIVE_CASES, TEXT_MODELS, FakeSleep, plugins, retrying_pipeline, server_of
+from .conftest import (
+    FAST_REPLICATE,
+    LIVE_CASES,
+    TEXT_MODELS,
+    FakeSleep,
+    plugins,
+    retrying_pipeline,
+    server_of,
+)
 
 RESOLVERS = ("env", "dotenv", "mapping", "plugin")
 NAMES = {"replicate": "REPLICATE_API_TOKEN", "openai": "OPENAI_API_KEY"}

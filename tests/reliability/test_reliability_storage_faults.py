@@ -121,7 +121,9 @@ def test_disk_full_while_storing_fails_the_job_clearly_and_keeps_earlier_blobs(
 async def test_write_error_in_process_stops_cleanly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, words: str
 ) -> None:
-    await _write_error_run(tmp_path, monkeypatch, error, words, MORE, {f"more_{i}" for i in range(3)})
+    await _write_error_run(
+        tmp_path, monkeypatch, error, words, MORE, {f"more_{i}" for i in range(3)}
+    )
 
 
 @pytest.mark.xfail(
