@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+from tutopanda_providers.errors import ErrorKind
+from tutopanda_providers_testing import FakeReplicateServer, Fault
+from tutopanda_providers_testing.conformance import (
+    FaultCase,
+    ModelCase,
+    ProviderConformance,
+    SuiteContext,
+)
+from tutopanda_providers_testing.keys import CANARY_REPLICATE_TOKEN
 
-sys.path.insert(0, str(Path(__file__).parent))  # the reference plugin lives beside this file
-
-from tutopanda_providers_testing.conformance import ModelCase, ProviderConformance
+# The reference plugins live beside this file; the suite imports them by module name.
+sys.path.insert(0, str(Path(__file__).parent))
 
 pytest_plugins = ["tutopanda_providers_testing.pytest_plugin", "pytester"]
 
@@ -29,6 +39,36 @@ class TestReferenceOpenAIConformance(ProviderConformance):
     mode = "live"
     uses_server = "openai"
     cases = (ModelCase("openai/gpt-5", {"topic": "volcanoes"}, invalid={"topic": "x"}),)
+
+
+class TestOwnFakeAndFaultTableConformance(ProviderConformance):
+    """How a third-party plugin plugs in its own fake, options and fault table."""
+
+    plugin_name = "reference"
+    plugin_module = "reference_live_plugin"
+    uses_server = "replicate"
+    supports_cancel = True
+    fault_cases = (
+        FaultCase("submit-503", "create", Fault.status(503), frozenset({ErrorKind.TRANSIENT})),
+        FaultCase(
+            "job-fails",
+            "create",
+            Fault.prediction_fails("NSFW"),
+            frozenset({ErrorKind.PROVIDER_FAILED}),
+        ),
+    )
+    cases = (ModelCase("replicate/google/imagen-4", {"prompt": "a cat"}),)
+
+    @pytest.fixture
+    def fake_replicate(self) -> Iterator[FakeReplicateServer]:
+        with FakeReplicateServer(api_key=CANARY_REPLICATE_TOKEN, polls_to_finish=4) as server:
+            yield server
+
+    def registry_options(self, suite: SuiteContext) -> Mapping[str, Mapping[str, Any]]:
+        return {"replicate": {"base_url": suite.replicate.base_url}}
+
+    def test_the_overridden_fake_served_the_suite(self, suite: SuiteContext) -> None:
+        assert suite.replicate.polls_to_finish == 4
 
 
 def test_the_suite_fails_a_plugin_that_breaks_the_rules(pytester: pytest.Pytester) -> None:

@@ -114,6 +114,11 @@ class ProviderConformance:
     provider_options: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
 
     # -- parametrisation -------------------------------------------------------------------
+    def registry_options(self, suite: SuiteContext) -> Mapping[str, Mapping[str, Any]]:
+        """``provider_options`` for the registry; override to point your own provider at a
+        fake (``{"fal": {"base_url": suite.replicate.base_url}}``)."""
+        return self.provider_options
+
     @property
     def live(self) -> bool:
         """Whether the handlers under test are live."""
@@ -451,7 +456,7 @@ class SuiteContext:
         """A registry with only the plugin under test, retries off, wired to the fakes."""
         owner = self.owner
         module = import_module(owner.plugin_module)
-        overrides.setdefault("provider_options", owner.provider_options)
+        overrides.setdefault("provider_options", owner.registry_options(self))
         registry: ProviderRegistry = self.factory(
             mode=owner.mode, plugins=[(owner.plugin_name, module)], retries=False, **overrides
         )
