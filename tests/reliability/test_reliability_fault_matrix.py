@@ -10,6 +10,7 @@ retry pays twice: the fake server never holds more created jobs than a clean run
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -49,15 +50,16 @@ WITH_RETRIES: dict[str, frozenset[ErrorKind | None]] = {
     "create-504": frozenset({OK}),
     "create-401": frozenset({K.AUTH}),
     "create-reset-before": frozenset({OK}),
-    # The prediction exists: the handler finds it again, or fails without creating another.
-    "create-reset-after": frozenset({OK, K.TRANSIENT}),
+    # The prediction exists: the handler finds it again (lists predictions) and finishes it.
+    "create-reset-after": frozenset({OK}),
     "create-slow": frozenset({K.TIMEOUT, K.TRANSIENT}),
-    "create-malformed-json": frozenset({OK, K.TRANSIENT}),
+    "create-malformed-json": frozenset({OK}),
     "prediction-fails": frozenset({K.PROVIDER_FAILED}),
     "prediction-never-finishes": frozenset({K.TIMEOUT, K.CANCELED}),
     "poll-503": frozenset({OK}),
     "poll-reset": frozenset({OK}),
-    "download-truncated": frozenset({OK, K.TRANSIENT}),
+    # The file is fetched again from the same prediction; nothing partial is kept.
+    "download-truncated": frozenset({OK}),
     "download-slow": frozenset({K.TIMEOUT, K.TRANSIENT}),
     "download-expired": frozenset({K.NOT_FOUND, K.PROVIDER_FAILED, K.TRANSIENT}),
     # OpenAI
@@ -218,5 +220,11 @@ async def test_fault_is_retried_or_reported_and_nothing_partial_is_stored(
         assert any(h in text for h in hints), (
             f"the {outcome} message says none of {hints}: {error.message!r}"
         )
+        if case.expect_cancel:  # the remote job is canceled, not left running (and billing)
+            for _ in range(500):
+                if server.log.for_route("cancel"):
+                    break
+                await asyncio.sleep(0.01)
+            assert server.log.for_route("cancel"), "the never-ending prediction was not canceled"
         if case.fault.kind is FaultKind.PREDICTION_FAILS and case.fault.message:
             assert case.fault.message.split(":")[-1].strip().lower() in text
