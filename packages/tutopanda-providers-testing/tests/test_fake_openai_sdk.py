@@ -61,6 +61,7 @@ async def test_response_has_reasoning_search_and_cited_message(srv: FakeOpenAISe
     assert citations and all(c.type == "url_citation" for c in citations)
     assert text.text[citations[0].start_index : citations[0].end_index] == citations[0].url
     assert response.usage.output_tokens_details.reasoning_tokens > 0
+    assert response.tool_usage.web_search.num_requests == 1
     assert response.output_text == text.text
 
 

@@ -324,7 +324,20 @@ class FakeOpenAIServer(FakeServer):
             )
         input_tokens = max(1, (len(topic_source) + len(str(body.get("instructions") or ""))) // 4)
         now = int(time.time())
+        extra: dict[str, Any] = {}
+        if searching:
+            # Billable searches, as 3.57 models it (top-level, beside ``usage``).
+            extra["tool_usage"] = {
+                "image_gen": {
+                    "input_tokens": 0,
+                    "input_tokens_details": {"image_tokens": 0, "text_tokens": 0},
+                    "output_tokens": 0,
+                    "total_tokens": 0,
+                },
+                "web_search": {"num_requests": self.web_searches},
+            }
         return {
+            **extra,
             "id": _id("resp"),
             "object": "response",
             "created_at": now,

@@ -30,10 +30,10 @@ class RecordedRequest:
     method: str
     path: str
     query: Mapping[str, str]
-    headers: Mapping[str, str]
-    body: bytes
+    headers: Mapping[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
     route: str
-    received_at: float = field(default_factory=time.monotonic)
+    received_at: float = field(default_factory=time.monotonic, repr=False)
 
     @property
     def json(self) -> Any:
