@@ -323,6 +323,17 @@ def test_rerun_skips_jobs_whose_inputs_are_unchanged_and_artefacts_exist(setup: 
     assert setup.behaviour.calls == []
 
 
+def test_results_logged_before_a_crash_are_not_paid_for_again(setup: Setup) -> None:
+    # A run that dies after logging its results but before rewriting manifest.json (which is
+    # written at most once a second) must still find them: the event log is the truth.
+    setup.run()
+    (setup.movie / "manifest.json").unlink()
+    setup.behaviour.calls.clear()
+    report = setup.run()
+    assert [o.status for o in report.outcomes] == ["skipped"] * 5
+    assert setup.behaviour.calls == []
+
+
 def test_changed_input_reruns_the_job_and_only_what_depends_on_it(setup: Setup) -> None:
     setup.run()
     setup.behaviour.calls.clear()

@@ -102,11 +102,21 @@ class MovieStore:
 
     # -- manifest -----------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
-        """The manifest (an empty one for a new movie)."""
+        """The manifest (an empty one for a new movie), brought up to date from the event log.
+
+        The runner appends every result to ``events.jsonl`` (with its manifest record) before it
+        touches ``manifest.json``, and writes the manifest at most once a second during a run.
+        Folding the log's records in here means a run that died between the two loses nothing:
+        the next run sees every artefact that was produced, and pays for none of them again.
+        """
         data: dict[str, Any] = read_json(self.folder / MANIFEST, {})
         data.setdefault("version", 1)
         data.setdefault("movie", self.movie_id)
         data.setdefault("jobs", {})
+        for event in self.events():
+            record = event.get("manifest_record")
+            if event.get("type") == ARTEFACT_PRODUCED and isinstance(record, dict):
+                data["jobs"][str(event.get("job_id"))] = record
         return data
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:

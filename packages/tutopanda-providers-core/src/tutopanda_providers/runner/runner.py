@@ -46,6 +46,9 @@ from tutopanda_providers.runner.references import BadReferenceError, resolve_inp
 from tutopanda_providers.runner.samples import sample_artefacts
 from tutopanda_providers.telemetry import Event, EventEmitter, TelemetrySink
 
+#: Seconds between rewrites of ``manifest.json`` during a run (always written at the end).
+MANIFEST_WRITE_INTERVAL = 1.0
+
 if TYPE_CHECKING:
     from tutopanda_providers.registry import ProviderRegistry, RegistryOptions
     from tutopanda_providers.storage import BlobStore
@@ -351,6 +354,8 @@ class Runner:
         self._registry_options = registry_options
         self.catalog = catalog
         self._store: BlobStore | None = None
+        self._manifest_dirty = False
+        self._manifest_written = 0.0
 
     # -- setup ----------------------------------------------------------------------------
     @property
@@ -670,8 +675,11 @@ class Runner:
             outcomes[job_id] = outcome
             self.listener.job_finished(outcome)
 
-        for layer in self.plan.layers:
-            await asyncio.gather(*(one(job_id) for job_id in layer))
+        try:
+            for layer in self.plan.layers:
+                await asyncio.gather(*(one(job_id) for job_id in layer))
+        finally:
+            self._flush_manifest(manifest)
         return [outcomes[p.job.id] for p in previews]
 
     def _outcome(self, preview: JobPreview, status: JobStatus) -> JobOutcome:
@@ -861,26 +869,40 @@ class Runner:
         outcome.mocked = mocked
         outcome.cost = cost
         outcome.estimated_live = live_estimate
+        record = {
+            "producer": job.producer,
+            "kind": info.kind.value,
+            "model": str(descriptor),
+            "mode": mode,
+            "status": "succeeded",
+            "mocked": mocked,
+            "fingerprint": fp,
+            "artefacts": records,
+            "cost": cost.model_dump(mode="json", exclude_none=True),
+            "estimated_live": live_estimate.model_dump(mode="json", exclude_none=True),
+            "provider": result.provider.model_dump(mode="json", exclude_none=True),
+            "fell_back": result.meta.fell_back,
+            "finished_at": time.time(),
+        }
         payload = result.event_payload(info)
-        payload.update({"job_id": job.id, "fingerprint": fp, "mocked": mocked})
+        payload.update(
+            {"job_id": job.id, "fingerprint": fp, "mocked": mocked, "manifest_record": record}
+        )
+        # The event log is the source of truth (MovieStore.manifest folds it in), so the
+        # manifest file is rewritten at most once a second, not once per job: rewriting it
+        # whole after every job made a 1,000-job run quadratic.
         self.movie.append_event(payload)
         async with manifest_lock:
-            manifest["jobs"][job.id] = {
-                "producer": job.producer,
-                "kind": info.kind.value,
-                "model": str(descriptor),
-                "mode": mode,
-                "status": "succeeded",
-                "mocked": mocked,
-                "fingerprint": fp,
-                "artefacts": records,
-                "cost": cost.model_dump(mode="json", exclude_none=True),
-                "estimated_live": live_estimate.model_dump(mode="json", exclude_none=True),
-                "provider": result.provider.model_dump(mode="json", exclude_none=True),
-                "fell_back": result.meta.fell_back,
-                "finished_at": time.time(),
-            }
+            manifest["jobs"][job.id] = record
+            self._manifest_dirty = True
+            if time.monotonic() - self._manifest_written >= MANIFEST_WRITE_INTERVAL:
+                self._flush_manifest(manifest)
+
+    def _flush_manifest(self, manifest: dict[str, Any]) -> None:
+        if self._manifest_dirty:
             self.movie.write_manifest(manifest)
+            self._manifest_dirty = False
+            self._manifest_written = time.monotonic()
 
 
 __all__ = [
