@@ -28,7 +28,9 @@ def everything(tmp_path) -> PipelineOptions:
     return PipelineOptions(
         retry=RetryPolicy(base_backoff=0, jitter=0),
         sleep=_no_sleep,
-        rate_limits={"fake": RateLimit(requests=100, window_seconds=60, max_in_flight=4)},
+        rate_limits={
+            "fake": RateLimit(requests=100, window_seconds=60, max_in_flight=4, pace=False)
+        },
         cache=CacheOptions(enabled=True, directory=tmp_path / "cache"),
         fallbacks={"fake/image-a": ["fake/image-b"]},
         budget=Budget(10.0),

@@ -241,3 +241,44 @@ def test_one_redis_limiter_serves_successive_event_loops(redis_server):
 
     assert asyncio.run(take(2)) == [True, True]
     assert asyncio.run(take(2)) == [True, False]  # the same bucket, from a new loop
+
+
+def test_high_rate_limits_are_paced_by_default_and_slow_ones_keep_their_burst():
+    assert RateLimit(requests=20, window_seconds=1).paced
+    assert RateLimit(requests=600, window_seconds=60).paced
+    assert not RateLimit(requests=3, window_seconds=HOUR).paced
+    assert not RateLimit(requests=20, window_seconds=1, pace=False).paced
+    assert RateLimit(requests=20, window_seconds=1).interval == pytest.approx(0.052)
+
+
+async def test_paced_slots_are_evenly_spaced_instead_of_a_burst():
+    limiter = RateLimiter()
+    limit = RateLimit(requests=20, window_seconds=1)
+
+    delays = [await limiter.reserve_paced_slot("replicate", limit) for _ in range(5)]
+
+    # Reserved back to back: each slot one interval after the previous, the first at once.
+    assert delays[0] == 0.0
+    assert delays == sorted(delays)
+    assert 3 * limit.interval < delays[4] <= 4 * limit.interval
+    assert await limiter.reserve_paced_slot("openai", limit) == 0.0  # its own bucket
+
+
+def test_two_limiters_on_one_redis_share_the_paced_slots(redis_server):
+    limit = RateLimit(requests=20, window_seconds=1)
+
+    async def reserve() -> list[float]:
+        first = RateLimiter(redis_server, namespace="pace-test")
+        second = RateLimiter(redis_server, namespace="pace-test")
+        delays = []
+        for limiter in (first, second) * 3:
+            delays.append(await limiter.reserve_paced_slot("replicate", limit))
+        await first.aclose()
+        await second.aclose()
+        return delays
+
+    delays = asyncio.run(reserve())
+
+    # Six reservations from two "processes" take six successive slots, not two bursts.
+    assert delays == sorted(delays)
+    assert 4 * limit.interval < delays[5] <= 5 * limit.interval

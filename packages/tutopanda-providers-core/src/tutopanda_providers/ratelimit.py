@@ -44,6 +44,10 @@ if TYPE_CHECKING:
     from tutopanda_providers.pipeline import InvokeContext, Next
 
 
+#: Limits whose requests are at most this many seconds apart are paced by default.
+PACE_UP_TO_SECONDS = 1.0
+
+
 @dataclass(frozen=True)
 class RateLimit:
     """The limits of one bucket.
@@ -54,12 +58,40 @@ class RateLimit:
         max_in_flight: calls running at once (``None``: no limit).
         strategy: ``moving`` (a true sliding log, exact) or ``fixed`` (cheaper, allows a burst
             of up to twice the limit across a window boundary).
+        pace: space admissions evenly, one every ``window_seconds / requests`` seconds
+            (stretched by ``pace_margin``), instead of letting a whole window's worth go at
+            once. The provider counts requests when they *arrive*; a burst admitted together
+            reaches it spread by the event loop's jitter, and bursts of two windows then
+            overlap at the provider. Pacing is what keeps the provider's count under the limit.
+            ``None`` (default): pace when that interval is at most :data:`PACE_UP_TO_SECONDS`
+            (high rates such as 20/s or 600/min, where a burst meets the jitter); a slow limit
+            such as 3 an hour keeps its burst.
+        pace_margin: how much slower than the limit to pace (0.04: 96% of the limit), the slack
+            that absorbs the jitter between admission and arrival.
     """
 
     requests: int | None = None
     window_seconds: int = 60
     max_in_flight: int | None = None
     strategy: Literal["moving", "fixed"] = "moving"
+    pace: bool | None = None
+    pace_margin: float = 0.04
+
+    @property
+    def paced(self) -> bool:
+        """True when admissions of this bucket are evenly spaced."""
+        if self.requests is None:
+            return False
+        if self.pace is None:
+            return self.window_seconds / self.requests <= PACE_UP_TO_SECONDS
+        return self.pace
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two paced admissions (0 when not paced)."""
+        if not self.paced or self.requests is None:
+            return 0.0
+        return self.window_seconds / self.requests * (1.0 + self.pace_margin)
 
     def __post_init__(self) -> None:
         if self.requests is not None and self.requests < 1:
@@ -68,6 +100,8 @@ class RateLimit:
             raise ValueError("RateLimit.window_seconds must be a whole number of seconds >= 1")
         if self.max_in_flight is not None and self.max_in_flight < 1:
             raise ValueError("RateLimit.max_in_flight must be at least 1")
+        if not 0.0 <= self.pace_margin < 1.0:
+            raise ValueError("RateLimit.pace_margin must be in [0, 1)")
 
 
 _ACQUIRE_LEASE = """
@@ -80,6 +114,19 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
   return 1
 end
 return 0
+"""
+
+
+# Reserve the next paced slot of a key ("theoretical arrival time", as in GCRA): returns the
+# milliseconds the caller must wait before its slot. One atomic step: no polling, no races.
+_RESERVE_PACED_SLOT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(now, tat)
+local interval = tonumber(ARGV[1])
+redis.call('SET', KEYS[1], slot + interval, 'PX', math.floor(slot + interval - now + 1000))
+return slot - now
 """
 
 
@@ -112,6 +159,7 @@ class RateLimiter:
             )
         self._items: dict[RateLimit, Any] = {}
         self._sync_limiters: dict[str, Any] = {}
+        self._next_paced: dict[str, float] = {}
         self._semaphores: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]
         ] = weakref.WeakKeyDictionary()
@@ -190,11 +238,30 @@ class RateLimiter:
         )
         return float(stats.reset_time)
 
+    async def reserve_paced_slot(self, key: str, limit: RateLimit) -> float:
+        """Reserve ``key``'s next paced slot; return the seconds until it (0: now)."""
+        interval = limit.interval
+        if self.shared:
+            await self._redis_client()
+            script = self._loop_state()["pace_script"]
+            wait_ms = await script(keys=[self._pace_key(key)], args=[interval * 1000])
+            return max(0.0, float(wait_ms) / 1000)
+        now = time.monotonic()
+        slot = max(now, self._next_paced.get(key, 0.0))
+        self._next_paced[key] = slot + interval
+        return slot - now
+
     async def wait_for_window(self, key: str, limit: RateLimit) -> float:
-        """Wait until ``key``'s window has room and take it; return the seconds waited."""
-        if await self.try_hit(key, limit):
-            return 0.0
+        """Wait until ``key``'s window has room and take it; return the seconds waited.
+
+        When ``limit.paced``, the caller first waits for its evenly spaced slot.
+        """
         started = time.monotonic()
+        delay = await self.reserve_paced_slot(key, limit) if limit.paced else 0.0
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if await self.try_hit(key, limit):
+            return time.monotonic() - started if delay > 0 else 0.0
         while True:
             reset = await self._window_reset(key, limit)
             await asyncio.sleep(max(0.005, reset - time.time()))
@@ -227,6 +294,7 @@ class RateLimiter:
                 raise _missing_redis() from exc
             client = state["client"] = aioredis.Redis.from_url(self.backend)
             state["lease_script"] = client.register_script(_ACQUIRE_LEASE)
+            state["pace_script"] = client.register_script(_RESERVE_PACED_SLOT)
         return client, state["lease_script"]
 
     async def in_flight(self, key: str) -> int:
@@ -237,6 +305,9 @@ class RateLimiter:
 
     def _lease_key(self, key: str) -> str:
         return f"{self.namespace}:inflight:{key}"
+
+    def _pace_key(self, key: str) -> str:
+        return f"{self.namespace}:pace:{key}"
 
     async def aclose(self) -> None:
         """Close this event loop's Redis connections, if any."""
@@ -386,4 +457,4 @@ class RateLimitMiddleware:
         )
 
 
-__all__ = ["RateLimit", "RateLimitMiddleware", "RateLimiter"]
+__all__ = ["PACE_UP_TO_SECONDS", "RateLimit", "RateLimitMiddleware", "RateLimiter"]
