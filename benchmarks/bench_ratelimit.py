@@ -126,7 +126,8 @@ async def worker_main(
         )
         descriptor = Descriptor.parse(MODEL)
         registry.resolve(descriptor)
-        import tutopanda_provider_replicate.handler  # noqa: F401  (import before the clock)
+        # As the runner does: warm start creates the SDK clients before the clock starts.
+        await registry.warm_start([descriptor], mode="live")
 
         await asyncio.sleep(max(0.0, start_at - time.time()))
         end = time.monotonic() + seconds

@@ -222,9 +222,12 @@ class ReplicateHandler:
 
         No request is made: whether Replicate accepts the token shows on the first call (a 401
         maps to ``auth``). ``GET /v1/account`` could check it earlier; that is not done yet.
+        The SDK and download clients are created here, on the caller's event loop, so the first
+        job does not pay for them (and its request is not late against a paced rate limit).
         """
         if self._secrets.resolve(TOKEN_NAME) is None:
             raise AuthError(MISSING_TOKEN, provider=self.provider, model=self.model)
+        self._clients()
 
     # -- invoke ------------------------------------------------------------------------
     async def invoke(self, request: ProviderRequest) -> ProducerResult:
