@@ -679,6 +679,30 @@ class ProviderRegistry:
         return await handler.invoke(request)
 
     # -- warm start ----------------------------------------------------------------------
+    async def aclose(self) -> None:
+        """Close what the handlers and middleware hold open (SDK clients, Redis connections).
+
+        Call it on the event loop that ran the jobs, when the registry's work there is done;
+        handlers re-open their clients if the registry is used again. Errors are logged,
+        never raised: closing must not hide a job's own result.
+        """
+        with self._lock:
+            handlers = list(self._handlers.values())
+        closables: list[object] = [h.handler for h in handlers] + list(self.middleware)
+        limiter = next(
+            (getattr(m, "limiter", None) for m in self.middleware if hasattr(m, "limiter")), None
+        )
+        if limiter is not None:
+            closables.append(limiter)
+        for closable in closables:
+            close = getattr(closable, "aclose", None)
+            if close is None:
+                continue
+            try:
+                await close()
+            except Exception:
+                log.warning("closing %r failed", closable, exc_info=True)
+
     async def warm_start(
         self,
         descriptors: Iterable[Descriptor],

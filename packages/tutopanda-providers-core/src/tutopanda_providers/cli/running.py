@@ -20,7 +20,7 @@ from tutopanda_providers.cli.render import console, cost_text, failures_to_exit_
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from tutopanda_providers.contracts import Artefact
+    from tutopanda_providers.contracts import Artefact, ProducerResult
     from tutopanda_providers.runner import JobOutcome, JobPreview, RunReport
 
 
@@ -121,9 +121,16 @@ def invoke(
         registry = create_provider_registry(mode="live" if live else "mock", storage=store)
         card = registry.card(descriptor)
         estimate = registry.estimate(descriptor, values)  # validates the inputs first
-        result = asyncio.run(
-            registry.invoke(descriptor, values, producer=producer, kind=card.kind, timeout=timeout)
-        )
+
+        async def invoke_once() -> ProducerResult:
+            try:
+                return await registry.invoke(
+                    descriptor, values, producer=producer, kind=card.kind, timeout=timeout
+                )
+            finally:
+                await registry.aclose()
+
+        result = asyncio.run(invoke_once())
     rows = [artefact_facts(a, store) for a in result.artefacts]
     cost = result.provider.cost
     live_estimate = cost.estimated_live if result.meta.mocked and cost.estimated_live else estimate

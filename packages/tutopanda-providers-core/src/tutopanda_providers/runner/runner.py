@@ -588,45 +588,53 @@ class Runner:
             report.previews = self.preview()
             report.duration_ms = (time.perf_counter() - started) * 1000
             return report
-        with self.movie.locked(self.options.lock_timeout):
-            previews = self.preview()
-            report.previews = previews
-            self._refuse_over_budget(previews)
-            if self.options.live and self.options.warm_start:
-                await self._warm_start(previews)
-            overrides = self.effective_overrides()
-            self.movie.write_config(
-                {
-                    "overrides": overrides,
-                    "plan": self.plan.source,
-                    "live": self.options.live,
-                    "use_mock": sorted(self.options.use_mock),
-                    "storage": self.blobs_root,
-                    "updated_at": time.time(),
-                }
-            )
-            self.movie.append_event(
-                {
-                    "type": log.RUN_STARTED,
-                    "plan": self.plan.source,
-                    "live": self.options.live,
-                    "use_mock": sorted(self.options.use_mock),
-                    "overrides": overrides,
-                    "jobs": len(previews),
-                }
-            )
-            report.outcomes = await self._execute(previews)
-            self.movie.write_providers(self._selections(report.outcomes))
-            report.duration_ms = (time.perf_counter() - started) * 1000
-            self.movie.append_event(
-                {
-                    "type": log.RUN_FINISHED,
-                    "failed": [o.job_id for o in report.failed],
-                    "spent": report.spent().to_dict(),
-                    "live_estimate": report.live_estimate().to_dict(),
-                    "duration_ms": round(report.duration_ms, 2),
-                }
-            )
+        try:
+            with self.movie.locked(self.options.lock_timeout):
+                return await self._run_locked(report, started)
+        finally:
+            if self._registry is not None:
+                await self._registry.aclose()
+
+    async def _run_locked(self, report: RunReport, started: float) -> RunReport:
+        """The body of :meth:`run`, with the movie locked."""
+        previews = self.preview()
+        report.previews = previews
+        self._refuse_over_budget(previews)
+        if self.options.live and self.options.warm_start:
+            await self._warm_start(previews)
+        overrides = self.effective_overrides()
+        self.movie.write_config(
+            {
+                "overrides": overrides,
+                "plan": self.plan.source,
+                "live": self.options.live,
+                "use_mock": sorted(self.options.use_mock),
+                "storage": self.blobs_root,
+                "updated_at": time.time(),
+            }
+        )
+        self.movie.append_event(
+            {
+                "type": log.RUN_STARTED,
+                "plan": self.plan.source,
+                "live": self.options.live,
+                "use_mock": sorted(self.options.use_mock),
+                "overrides": overrides,
+                "jobs": len(previews),
+            }
+        )
+        report.outcomes = await self._execute(previews)
+        self.movie.write_providers(self._selections(report.outcomes))
+        report.duration_ms = (time.perf_counter() - started) * 1000
+        self.movie.append_event(
+            {
+                "type": log.RUN_FINISHED,
+                "failed": [o.job_id for o in report.failed],
+                "spent": report.spent().to_dict(),
+                "live_estimate": report.live_estimate().to_dict(),
+                "duration_ms": round(report.duration_ms, 2),
+            }
+        )
         return report
 
     def _selections(self, outcomes: list[JobOutcome]) -> dict[str, Any]:
