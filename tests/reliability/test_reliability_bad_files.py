@@ -130,14 +130,6 @@ MOVIE_FILES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "runner/movie.py read_json (MovieStore.config/manifest) and catalog override parsing: a "
-        "corrupt <movie>/config.json or manifest.json crashes with a JSONDecodeError/AttributeError "
-        "traceback and exit 1, instead of a FileProblemError naming the file (exit 2)"
-    ),
-)
 @pytest.mark.parametrize("name", sorted(MOVIE_FILES))
 def test_corrupt_movie_file_is_reported_with_its_name(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -126,15 +126,6 @@ async def test_write_error_in_process_stops_cleanly(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "fallback.py FallbackMiddleware.__call__: after the primary fails (here: disk full), an "
-        "input-incompatible fallback (default settings: AudioProducer's elevenlabs/v3 behind "
-        "minimax/speech-02-hd) raises ConfigurationError from check_compatible, replacing the "
-        "real error; the job reports a fallback complaint instead of the full disk"
-    ),
-)
 async def test_disk_full_is_not_hidden_by_a_fallback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,6 +27,7 @@ class ErrorKind(StrEnum):
     CANCELED = "canceled"
     CONFIGURATION = "configuration"
     BUDGET_EXCEEDED = "budget_exceeded"
+    STORAGE = "storage"
 
 
 #: Kinds that a retry may fix. Everything else fails the attempt at once.

@@ -40,6 +40,7 @@ NO_FALLBACK_KINDS = frozenset(
         ErrorKind.CONFIGURATION,
         ErrorKind.BUDGET_EXCEEDED,
         ErrorKind.CANCELED,
+        ErrorKind.STORAGE,
     }
 )
 
@@ -74,15 +75,24 @@ def _names(card: ModelCard) -> set[str]:
     return generic | set(card.input_model.model_fields)
 
 
-def needs(card: ModelCard) -> set[str]:
-    """Producer-level input names a card cannot run without."""
-    required = {n for n, f in card.input_model.model_fields.items() if f.is_required()}
-    found: set[str] = set()
-    for field_name in required:
+def requirements(card: ModelCard) -> list[frozenset[str]]:
+    """For each required field of ``card``, the producer-level input names that can fill it.
+
+    ``replicate/minimax/speech-02-hd`` requires ``text``, which ``text`` or ``prompt`` fills:
+    one requirement, ``{"text", "prompt"}``; the producer must give one of them.
+    """
+    found: list[frozenset[str]] = []
+    for field_name, field in card.input_model.model_fields.items():
+        if not field.is_required():
+            continue
         feeders = {n for n in _names(card) if field_name in (_fed_fields(card, n) or set())}
-        generic = {n for n in feeders if n != field_name}
-        found |= generic or {field_name}
+        found.append(frozenset(feeders | {field_name}))
     return found
+
+
+def needs(card: ModelCard) -> set[str]:
+    """Every producer-level input name that can fill one of ``card``'s required fields."""
+    return set().union(*requirements(card))
 
 
 def accepts(card: ModelCard) -> set[str]:
@@ -110,19 +120,22 @@ def check_compatible(primary: ModelCard, fallback: ModelCard) -> None:
             f"fallback {fallback.ref} makes {fallback.kind.value} but {primary.ref} makes "
             f"{primary.kind.value}; a fallback must make the same kind of thing."
         )
-    primary_needs = needs(primary)
-    missing = sorted(needs(fallback) - primary_needs)
-    if missing:
+    primary_reqs = requirements(primary)
+    # A fallback requirement is always met when some primary requirement's alternatives are
+    # all among its own: whichever of them the producer gives, the fallback gets it too.
+    unmet = [req for req in requirements(fallback) if not any(p <= req for p in primary_reqs)]
+    if unmet:
+        wants = "; ".join(" or ".join(sorted(r)) for r in unmet)
+        gives = "; ".join(" or ".join(sorted(r)) for r in primary_reqs) or "no inputs"
         raise ConfigurationError(
-            f"fallback {fallback.ref} requires {', '.join(missing)}, which callers of "
-            f"{primary.ref} need not give; pick a fallback that works from "
-            f"{', '.join(sorted(primary_needs)) or 'no inputs'}."
+            f"fallback {fallback.ref} requires {wants}, which callers of {primary.ref} need "
+            f"not give (they give {gives}); pick a fallback that works from those inputs."
         )
-    refused = sorted(primary_needs - accepts(fallback))
+    refused = sorted(set().union(*primary_reqs) - accepts(fallback)) if primary_reqs else []
     if refused:
         raise ConfigurationError(
-            f"fallback {fallback.ref} does not take {', '.join(refused)}, which {primary.ref} "
-            "requires; it would refuse the producer's inputs."
+            f"fallback {fallback.ref} does not take {', '.join(refused)}, which callers of "
+            f"{primary.ref} may give; it would refuse the producer's inputs."
         )
 
 
@@ -254,7 +267,20 @@ class FallbackMiddleware:
                 )
                 continue
             if (primary.ref, resolved.card.ref) not in self._checked:
-                check_compatible(primary, resolved.card)
+                try:
+                    check_compatible(primary, resolved.card)
+                except ConfigurationError as exc:
+                    # A producer-level list is only checked against its first entry at build;
+                    # a misfit found now is skipped and reported, never raised in place of
+                    # the primary's own error.
+                    request.telemetry.emit(
+                        events.FALLBACK,
+                        failed=tried[-1],
+                        fallback=str(descriptor),
+                        error_kind=exc.kind.value,
+                        skipped=exc.message,
+                    )
+                    continue
                 self._checked.add((primary.ref, resolved.card.ref))
             request.telemetry.emit(
                 events.FALLBACK,
@@ -302,5 +328,6 @@ __all__ = [
     "check_compatible",
     "check_fallbacks",
     "needs",
+    "requirements",
     "should_fall_back",
 ]

@@ -27,7 +27,13 @@ if TYPE_CHECKING:
 
 
 class StorageError(ProviderError):
-    """Writing or reading a blob failed (disk full, permission denied, missing blob)."""
+    """Writing or reading a blob failed (disk full, permission denied, missing blob).
+
+    Its kind is ``storage``: not retried, and no fallback is tried (every model writes to the
+    same storage), so the run stops with this error, not with a symptom of it.
+    """
+
+    default_kind = ErrorKind.STORAGE
 
 
 class BlobWriter:

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tutopanda_providers.runner.errors import MovieBusyError
+from tutopanda_providers.runner.errors import FileProblemError, MovieBusyError
 
 MANIFEST = "manifest.json"
 EVENTS = "events.jsonl"
@@ -61,11 +61,31 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def read_json(path: Path, default: Any) -> Any:
-    """The JSON in ``path``, or ``default`` when there is no such file."""
+    """The JSON object in ``path``, or ``default`` when there is no such file.
+
+    Raises:
+        FileProblemError: the file is not a JSON object (a hand edit, a foreign tool); the
+            message names it and says how to recover.
+    """
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return default
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise FileProblemError(
+            str(path),
+            [
+                f"{path}:{getattr(exc, 'lineno', 1)}: not valid JSON ({exc}); restore it, "
+                "or delete it to rebuild it (the event log keeps every artefact)"
+            ],
+        ) from None
+    if not isinstance(data, dict):
+        raise FileProblemError(
+            str(path), [f"{path}:1: expected a JSON object; delete the file to rebuild it"]
+        )
+    return data
 
 
 class MovieStore:
@@ -173,8 +193,23 @@ class MovieStore:
     # -- overrides and selections -------------------------------------------------------
     def config(self) -> dict[str, Any]:
         """``config.json``: ``{"overrides": {...}, ...}``."""
-        data: dict[str, Any] = read_json(self.folder / CONFIG, {})
-        data.setdefault("overrides", {})
+        path = self.folder / CONFIG
+        data: dict[str, Any] = read_json(path, {})
+        overrides = data.setdefault("overrides", {})
+        bad = (
+            ["overrides must be an object of producer = provider/model"]
+            if not isinstance(overrides, dict)
+            else [
+                f"overrides.{name} = {value!r} is not a provider/model string"
+                for name, value in overrides.items()
+                if not isinstance(value, str)
+            ]
+        )
+        if bad:
+            raise FileProblemError(
+                str(path),
+                [f"{path}: {b}; fix it, or pass --clear-overrides to drop them" for b in bad],
+            )
         return data
 
     def write_config(self, config: Mapping[str, Any]) -> None:
