@@ -30,19 +30,27 @@ async def drive(
 ) -> dict[str, float]:
     """Make ``calls`` calls of ``one`` with ``concurrency`` in flight; return the figures."""
     latencies: list[float] = []
+    errors: list[str] = []
     gate = asyncio.Semaphore(concurrency)
 
     async def timed() -> None:
         async with gate:
             began = time.perf_counter()
-            await one()
+            try:
+                await one()
+            except Exception as exc:  # counted, not fatal: the table shows it
+                errors.append(type(exc).__name__)
+                return
             latencies.append(time.perf_counter() - began)
 
     began = time.perf_counter()
     await asyncio.gather(*(timed() for _ in range(calls)))
     wall = time.perf_counter() - began
     latencies.sort()
+    if not latencies:
+        latencies.append(float("nan"))
     return {
+        "errors": float(len(errors)),
         "wall_s": wall,
         "per_s": calls / wall,
         "p50_ms": statistics.median(latencies) * 1000,
@@ -52,8 +60,8 @@ async def drive(
 
 def scenarios(openai_url: str, replicate_url: str) -> dict[str, Callable[[], Awaitable[Any]]]:
     """One call of each scenario, through the real SDKs."""
-    oclient = openai.AsyncOpenAI(api_key=KEY, base_url=openai_url, max_retries=0)
-    rclient = replicate.Client(api_token="r8_bench", base_url=replicate_url)
+    oclient = openai.AsyncOpenAI(api_key=KEY, base_url=openai_url, max_retries=0, timeout=30)
+    rclient = replicate.Client(api_token="r8_bench", base_url=replicate_url, timeout=30)
     rclient.poll_interval = 0.0
 
     async def responses() -> Any:
@@ -112,11 +120,11 @@ async def main(smoke: bool) -> None:
                 rows,
             )
     header = f"{'scenario':<62} {'calls':>6} {'conc':>5} {'wall s':>8} {'calls/s':>8}"
-    print(header + f" {'p50 ms':>8} {'p95 ms':>8}")
+    print(header + f" {'p50 ms':>8} {'p95 ms':>8} {'errors':>6}")
     for name, n, concurrency, s in rows:
         print(
             f"{name:<62} {n:>6} {concurrency:>5} {s['wall_s']:>8.2f} {s['per_s']:>8.0f} "
-            f"{s['p50_ms']:>8.1f} {s['p95_ms']:>8.1f}"
+            f"{s['p50_ms']:>8.1f} {s['p95_ms']:>8.1f} {s['errors']:>6.0f}"
         )
 
 
