@@ -42,6 +42,10 @@ if TYPE_CHECKING:
     from tutopanda_providers.storage import BlobStore
     from tutopanda_providers.telemetry import ListSink
 
+# The suite's asserts get pytest's detailed failure messages (must precede its import;
+# nothing above imports it).
+pytest.register_assert_rewrite("tutopanda_providers_testing.conformance")
+
 #: Options the Replicate plugin reads to poll the fake quickly (unknown keys are ignored).
 FAST_REPLICATE_OPTIONS: dict[str, Any] = {"poll_initial": 0.005, "poll_max": 0.02}
 
