@@ -90,11 +90,6 @@ def requirements(card: ModelCard) -> list[frozenset[str]]:
     return found
 
 
-def needs(card: ModelCard) -> set[str]:
-    """Every producer-level input name that can fill one of ``card``'s required fields."""
-    return set().union(*requirements(card))
-
-
 def accepts(card: ModelCard) -> set[str]:
     """Producer-level input names a card takes without refusing them as unknown."""
     if card.passthrough:
@@ -327,7 +322,6 @@ __all__ = [
     "accepts",
     "check_compatible",
     "check_fallbacks",
-    "needs",
     "requirements",
     "should_fall_back",
 ]
