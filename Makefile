@@ -24,6 +24,7 @@ redis:
 lint: env
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
 
 typecheck: env
 	$(UV) run --frozen mypy packages/*/src

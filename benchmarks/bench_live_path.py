@@ -44,7 +44,7 @@ from _common import (
 )
 from tutopanda_providers import Descriptor, ProviderRegistry, create_provider_registry
 from tutopanda_providers.pipeline import PipelineOptions
-from tutopanda_providers.ratelimit import RateLimit
+from tutopanda_providers.pipeline.ratelimit import RateLimit
 from tutopanda_providers.secrets import MappingSecretResolver
 
 POLL_INITIAL, POLL_FACTOR, POLL_MAX = 0.01, 1.5, 0.05

@@ -41,19 +41,19 @@ from tutopanda_providers import (
     Price,
     PriceRate,
     ProducerKind,
+    ProducerRequest,
     ProducerResult,
     ProviderMetadata,
-    ProviderRequest,
     RegistryOptions,
     create_provider_registry,
     hookimpl,
 )
-from tutopanda_providers.cache import CacheOptions
-from tutopanda_providers.cards import InputModel
-from tutopanda_providers.contracts import Cost, HandlerContext, Mode
+from tutopanda_providers.contracts import Cost, InputModel, Mode
+from tutopanda_providers.handler import HandlerContext
 from tutopanda_providers.pipeline import PipelineOptions
-from tutopanda_providers.pricing import Budget
-from tutopanda_providers.ratelimit import RateLimit
+from tutopanda_providers.pipeline.budget import Budget
+from tutopanda_providers.pipeline.cache import CacheOptions
+from tutopanda_providers.pipeline.ratelimit import RateLimit
 from tutopanda_providers.storage import BlobStore
 
 A = Descriptor.parse("bench/image-a")
@@ -83,7 +83,7 @@ class InstantHandler:
         self.mode: Mode = context.mode
         self.cost = Cost(status="known", amount_usd=0.04, unit="image", quantity=1, source="bench")
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         return ProducerResult(
             artefacts=[Artefact(kind=ProducerKind.IMAGE, mime="text/plain", text="done")],
             provider=ProviderMetadata(provider=self.provider, model=self.model, cost=self.cost),

@@ -104,7 +104,7 @@ async def worker_main(
     from tutopanda_provider_replicate import plugin
     from tutopanda_providers import Descriptor, create_provider_registry
     from tutopanda_providers.pipeline import PipelineOptions
-    from tutopanda_providers.ratelimit import RateLimit
+    from tutopanda_providers.pipeline.ratelimit import RateLimit
     from tutopanda_providers.secrets import MappingSecretResolver
 
     paced = backend == "by-hand"

@@ -84,7 +84,7 @@ def registry_options(base_url: str, blobs: Path | None):  # type: ignore[no-unty
     from tutopanda_provider_replicate import plugin
     from tutopanda_providers import RegistryOptions
     from tutopanda_providers.pipeline import PipelineOptions
-    from tutopanda_providers.ratelimit import RateLimit
+    from tutopanda_providers.pipeline.ratelimit import RateLimit
     from tutopanda_providers.secrets import MappingSecretResolver
 
     return RegistryOptions(

@@ -70,7 +70,7 @@ async def ours_invoke(base_url: str, size: int, tmp: Path) -> dict[str, Any]:
     from tutopanda_provider_replicate import plugin
     from tutopanda_providers import Descriptor, create_provider_registry
     from tutopanda_providers.pipeline import PipelineOptions
-    from tutopanda_providers.ratelimit import RateLimit
+    from tutopanda_providers.pipeline.ratelimit import RateLimit
     from tutopanda_providers.secrets import MappingSecretResolver
 
     registry = create_provider_registry(

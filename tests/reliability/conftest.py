@@ -99,7 +99,7 @@ class FakeSleep:
 def retrying_pipeline(sleep: Callable[[float], Awaitable[None]], attempts: int = 4) -> Any:
     """Pipeline options with retries on, no jitter, and backoff through ``sleep``."""
     from tutopanda_providers.pipeline import PipelineOptions
-    from tutopanda_providers.retry import RetryPolicy
+    from tutopanda_providers.pipeline.retry import RetryPolicy
 
     return PipelineOptions(
         retry=RetryPolicy(

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 from tutopanda_providers import create_provider_registry
-from tutopanda_providers.contracts import Descriptor
-from tutopanda_providers.errors import ProviderError
+from tutopanda_providers.contracts import Descriptor, ProviderError
 from tutopanda_providers.secrets import MappingSecretResolver
 from tutopanda_providers.storage import BlobStore
 from tutopanda_providers_testing.fake_openai import FakeOpenAIServer

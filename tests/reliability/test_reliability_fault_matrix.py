@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tutopanda_providers.contracts import Descriptor
-from tutopanda_providers.errors import ErrorKind, ProviderError
+from tutopanda_providers.contracts import Descriptor, ErrorKind, ProviderError
 from tutopanda_providers.telemetry import INVOKE_ERROR, INVOKE_RETRY
 from tutopanda_providers_testing.conformance.fault_cases import FAULTS_BY_SERVER, FaultCase
 from tutopanda_providers_testing.faults import FaultKind

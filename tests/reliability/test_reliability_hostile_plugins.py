@@ -19,10 +19,19 @@ from .conftest import cli_command
 
 COMMON = """
 from tutopanda_providers import (
-    Artefact, Implementation, ModelCard, OutputSpec, Price, PriceRate, ProducerKind,
-    ProducerResult, ProviderMetadata, ResultMeta, hookimpl,
+    Artefact,
+    Implementation,
+    ModelCard,
+    OutputSpec,
+    Price,
+    PriceRate,
+    ProducerKind,
+    ProducerResult,
+    ProviderMetadata,
+    ResultMeta,
+    hookimpl,
 )
-from tutopanda_providers.cards import InputModel
+from tutopanda_providers.contracts import InputModel
 
 
 class Inputs(InputModel):
@@ -124,7 +133,7 @@ PROBE = r"""
 import asyncio, json, os, sys
 from tutopanda_providers import create_provider_registry
 from tutopanda_providers.contracts import Descriptor
-from tutopanda_providers.errors import ProviderError
+from tutopanda_providers.contracts import ProviderError
 from tutopanda_providers.storage import BlobStore
 
 registry = create_provider_registry(mode="mock", storage=BlobStore("blobs"))

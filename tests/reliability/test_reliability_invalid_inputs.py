@@ -22,9 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tutopanda_providers import create_provider_registry
-from tutopanda_providers.cards import ModelCard
-from tutopanda_providers.contracts import Descriptor
-from tutopanda_providers.errors import ErrorKind, ProviderError
+from tutopanda_providers.contracts import Descriptor, ErrorKind, ModelCard, ProviderError
 from tutopanda_providers.secrets import MappingSecretResolver
 from tutopanda_providers.storage import BlobStore
 from tutopanda_providers_testing.fake_openai import FakeOpenAIServer

@@ -25,8 +25,7 @@ from typing import Any
 
 import pytest
 from tutopanda_providers import create_provider_registry, hookimpl
-from tutopanda_providers.contracts import Descriptor
-from tutopanda_providers.errors import ProviderError
+from tutopanda_providers.contracts import Descriptor, ProviderError
 from tutopanda_providers.secrets import MappingSecretResolver, Secret
 from tutopanda_providers.storage import BlobStore
 from tutopanda_providers.telemetry import ListSink

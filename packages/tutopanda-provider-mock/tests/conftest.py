@@ -31,7 +31,7 @@ from tutopanda_providers import (
     create_provider_registry,
     hookimpl,
 )
-from tutopanda_providers.schemas import PromptInputs, ScriptInputs
+from tutopanda_providers.contracts import PromptInputs, ScriptInputs
 from tutopanda_providers.storage import BlobStore
 
 SEED_MODELS = Path(__file__).parent / "data" / "seed_models.json"

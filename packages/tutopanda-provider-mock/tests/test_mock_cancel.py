@@ -13,7 +13,7 @@ from tutopanda_provider_mock.job import MockJob
 from tutopanda_provider_mock.producers import image, music, narration, video
 from tutopanda_provider_mock.request import interpret
 from tutopanda_providers import Descriptor, JobInfo, ProviderRegistry
-from tutopanda_providers.errors import CanceledError
+from tutopanda_providers.contracts import CanceledError
 
 
 def wait_until_no_media_job_runs() -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from tutopanda_providers import Artefact, ProducerKind, ProducerResult, ProviderRegistry
-from tutopanda_providers.schemas import PromptSet, Script
+from tutopanda_providers.contracts import PromptSet, Script
 
 SENTENCE = "Light is caught by leaves and turned into sugar that feeds the plant."
 #: Inputs per seed model, in its own field names; chosen small so the suite stays quick.

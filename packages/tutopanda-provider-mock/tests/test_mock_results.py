@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from tutopanda_provider_mock.handler import MockHandler
 from tutopanda_providers import Descriptor, ProducerResult, ProviderRegistry
-from tutopanda_providers.errors import InvalidInputError
-from tutopanda_providers.schemas import PromptSet, Script
+from tutopanda_providers.contracts import InvalidInputError, PromptSet, Script
 
 SEGMENT = {
     "index": 0,
@@ -208,7 +207,12 @@ async def test_files_are_identical_across_processes(
     code = textwrap.dedent(
         f"""
         import asyncio, tutopanda_provider_mock.plugin as plugin
-        from tutopanda_providers import Descriptor, JobInfo, RegistryOptions, create_provider_registry
+        from tutopanda_providers import (
+            Descriptor,
+            JobInfo,
+            RegistryOptions,
+            create_provider_registry,
+        )
         from tutopanda_providers.storage import BlobStore
 
         async def main():

@@ -182,7 +182,7 @@ def own_work(calls: int) -> float:
         read_response,
     )
     from tutopanda_provider_openai.structured import parse_structured
-    from tutopanda_providers.schemas import Script
+    from tutopanda_providers.contracts import Script
 
     with FakeOpenAIServer(api_key=KEY, web_searches=3) as server:
         import httpx2

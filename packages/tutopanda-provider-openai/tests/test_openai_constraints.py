@@ -8,10 +8,10 @@ from tutopanda_provider_openai.constraints import (
     parse_ratio,
     shorten,
 )
-from tutopanda_providers.errors import ProviderFailedError
-from tutopanda_providers.schemas import (
+from tutopanda_providers.contracts import (
     GeneratedPrompt,
     PromptSet,
+    ProviderFailedError,
     ScriptSegment,
     TargetConstraints,
 )

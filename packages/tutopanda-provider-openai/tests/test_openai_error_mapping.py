@@ -10,7 +10,7 @@ from tutopanda_provider_openai.error_mapping import (
     parse_duration,
     retry_after_from,
 )
-from tutopanda_providers.errors import ErrorKind
+from tutopanda_providers.contracts import ErrorKind
 from tutopanda_providers.secrets import Secret
 
 URL = "http://127.0.0.1:9/v1/responses"

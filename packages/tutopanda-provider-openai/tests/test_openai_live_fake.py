@@ -10,26 +10,28 @@ from typing import Any
 
 import pytest
 from tutopanda_providers import Descriptor, create_provider_registry
-from tutopanda_providers.contracts import WarmStartContext
-from tutopanda_providers.errors import (
+from tutopanda_providers.contracts import (
     AuthError,
     ConfigurationError,
     ErrorKind,
+    EventEmitter,
     InvalidInputError,
     NotFoundError,
+    PromptSet,
     ProviderError,
     ProviderFailedError,
     ProviderTimeoutError,
     QuotaError,
     RateLimitedError,
+    Script,
     TransientError,
 )
+from tutopanda_providers.handler import WarmStartContext
 from tutopanda_providers.pipeline import PipelineOptions
+from tutopanda_providers.pipeline.retry import RetryPolicy
 from tutopanda_providers.registry import ProviderRegistry
-from tutopanda_providers.retry import RetryPolicy
-from tutopanda_providers.schemas import PromptSet, Script
 from tutopanda_providers.secrets import MappingSecretResolver
-from tutopanda_providers.telemetry import EventEmitter, ListSink
+from tutopanda_providers.telemetry import ListSink
 from tutopanda_providers_testing import FakeOpenAIServer, Fault
 
 #: A clearly fake key; tests check it never shows in events, errors or results.
@@ -634,8 +636,8 @@ async def test_the_key_never_shows_in_events_errors_or_results(live: Live) -> No
 async def test_a_budget_refuses_a_script_it_cannot_afford_before_any_request(
     server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
-    from tutopanda_providers.errors import BudgetExceededError
-    from tutopanda_providers.pricing import Budget
+    from tutopanda_providers.contracts import BudgetExceededError
+    from tutopanda_providers.pipeline.budget import Budget
 
     budget = Budget(max_cost_usd=0.001)
     registry = create_provider_registry(
@@ -654,7 +656,7 @@ async def test_a_budget_refuses_a_script_it_cannot_afford_before_any_request(
 async def test_a_budget_is_charged_what_the_usage_cost(
     server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
-    from tutopanda_providers.pricing import Budget
+    from tutopanda_providers.pipeline.budget import Budget
 
     budget = Budget(max_cost_usd=5.0)
     registry = create_provider_registry(

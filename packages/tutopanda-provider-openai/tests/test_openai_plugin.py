@@ -8,7 +8,7 @@ from importlib.metadata import entry_points
 import pytest
 from tutopanda_provider_openai.cards import PROMPT_CARD, SCRIPT_CARD
 from tutopanda_providers import Descriptor, ProducerKind, create_provider_registry
-from tutopanda_providers.errors import InvalidInputError
+from tutopanda_providers.contracts import InvalidInputError
 
 
 def test_plugin_is_found_through_its_real_entry_point() -> None:

@@ -11,15 +11,15 @@ from tutopanda_provider_openai.response_reading import (
     raise_for_outcome,
     read_response,
 )
-from tutopanda_providers.errors import (
+from tutopanda_providers.contracts import (
     CanceledError,
     ContentPolicyError,
     ErrorKind,
     InvalidInputError,
     ProviderFailedError,
     RateLimitedError,
+    Source,
 )
-from tutopanda_providers.schemas import Source
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -4,8 +4,7 @@ import json
 
 import pytest
 from tutopanda_provider_openai.structured import parse_structured, strict_text_format
-from tutopanda_providers.errors import ProviderFailedError
-from tutopanda_providers.schemas import PromptSet, Script
+from tutopanda_providers.contracts import PromptSet, ProviderFailedError, Script
 
 
 @pytest.mark.parametrize("model", [Script, PromptSet])

@@ -10,9 +10,9 @@ import pytest
 from tutopanda_provider_replicate import plugin
 from tutopanda_provider_replicate.handler import ReplicateHandler
 from tutopanda_providers import Descriptor, ProviderRegistry, create_provider_registry
-from tutopanda_providers.contracts import ProviderRequest
+from tutopanda_providers.handler import ProducerRequest
 from tutopanda_providers.pipeline import PipelineOptions
-from tutopanda_providers.retry import RetryPolicy
+from tutopanda_providers.pipeline.retry import RetryPolicy
 from tutopanda_providers.secrets import MappingSecretResolver
 from tutopanda_providers.telemetry import ListSink
 from tutopanda_providers_testing import FakeReplicateServer
@@ -76,7 +76,7 @@ def canary() -> str:
 @pytest.fixture
 def direct(
     registry: ProviderRegistry,
-) -> Callable[..., tuple[ReplicateHandler, ProviderRequest]]:
+) -> Callable[..., tuple[ReplicateHandler, ProducerRequest]]:
     """``direct(model, inputs, timeout=, resume=)``: the bare handler and a request."""
 
     def build(
@@ -85,7 +85,7 @@ def direct(
         *,
         timeout: float | None = None,
         resume: Mapping[str, Any] | None = None,
-    ) -> tuple[ReplicateHandler, ProviderRequest]:
+    ) -> tuple[ReplicateHandler, ProducerRequest]:
         return handler_and_request(registry, model, inputs, timeout=timeout, resume=resume)
 
     return build
@@ -103,7 +103,7 @@ def handler_and_request(
     *,
     timeout: float | None = None,
     resume: Mapping[str, Any] | None = None,
-) -> tuple[ReplicateHandler, ProviderRequest]:
+) -> tuple[ReplicateHandler, ProducerRequest]:
     """The bare live handler (no pipeline: no retries) and a request with validated inputs."""
     descriptor = Descriptor(provider="replicate", model=model)
     resolved = registry.resolve(descriptor, mode="live")

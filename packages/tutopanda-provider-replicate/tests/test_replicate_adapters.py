@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tutopanda_provider_replicate.adapters import whole_seconds
 from tutopanda_provider_replicate.cards import card_for
-from tutopanda_providers.errors import InvalidInputError
+from tutopanda_providers.contracts import InvalidInputError
 
 IMAGE = "https://example.test/frame.png"
 

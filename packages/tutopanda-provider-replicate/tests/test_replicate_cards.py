@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic.fields import FieldInfo
 from tutopanda_provider_replicate.cards import CARDS, card_for
-from tutopanda_providers.errors import InvalidInputError
+from tutopanda_providers.contracts import InvalidInputError
 from tutopanda_providers_testing.model_schemas import replicate_models
 
 SEED_MODELS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from replicate.exceptions import ReplicateError
 from tutopanda_provider_replicate.error_mapping import map_api_error, prediction_error
-from tutopanda_providers.errors import ErrorKind, ProviderError
+from tutopanda_providers.contracts import ErrorKind, ProviderError
 
 
 def _map(status: int, detail: str, headers: dict[str, str] | None = None) -> ProviderError:

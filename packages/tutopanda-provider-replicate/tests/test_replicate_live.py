@@ -24,20 +24,21 @@ from tutopanda_provider_replicate.handler import (
     PREDICTION_RESUMED,
 )
 from tutopanda_providers import Descriptor, ProviderRegistry
-from tutopanda_providers.contracts import WarmStartContext
-from tutopanda_providers.errors import (
+from tutopanda_providers.contracts import (
     AuthError,
     CanceledError,
     ErrorKind,
+    EventEmitter,
     InvalidInputError,
     ProviderError,
     ProviderFailedError,
     ProviderTimeoutError,
     RateLimitedError,
+    Script,
     TransientError,
 )
-from tutopanda_providers.schemas import Script
-from tutopanda_providers.telemetry import EventEmitter, ListSink
+from tutopanda_providers.handler import WarmStartContext
+from tutopanda_providers.telemetry import ListSink
 from tutopanda_providers_testing import FakeReplicateServer, Fault
 
 VEO = "google/veo-3-fast"

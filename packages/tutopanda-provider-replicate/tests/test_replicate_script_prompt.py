@@ -10,8 +10,7 @@ from tutopanda_provider_replicate.script_prompt import (
     parse_script,
     replicate_input,
 )
-from tutopanda_providers.errors import ProviderFailedError
-from tutopanda_providers.schemas import Script
+from tutopanda_providers.contracts import ProviderFailedError, Script
 
 SCRIPT = {
     "title": "Bees",

@@ -22,17 +22,17 @@ from tutopanda_providers import (
     Price,
     PriceRate,
     ProducerKind,
+    ProducerRequest,
     ProducerResult,
     ProviderMetadata,
     ProviderRegistry,
-    ProviderRequest,
     RegistryOptions,
     ResultMeta,
     create_provider_registry,
     hookimpl,
 )
-from tutopanda_providers.cards import InputModel
-from tutopanda_providers.contracts import Cost, HandlerContext, Mode
+from tutopanda_providers.contracts import Cost, InputModel, Mode
+from tutopanda_providers.handler import HandlerContext
 from tutopanda_providers.pipeline import PipelineOptions
 from tutopanda_providers.storage import BlobStore
 from tutopanda_providers.telemetry import ListSink
@@ -123,7 +123,7 @@ def make_card(
     )
 
 
-Outcome = BaseException | Callable[[ProviderRequest], Any] | None
+Outcome = BaseException | Callable[[ProducerRequest], Any] | None
 
 
 @dataclass
@@ -146,7 +146,7 @@ class ScriptedHandler:
         self.card = context.card
         self.script = script
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         self.script.calls.append(dict(request.inputs))
         outcome = self.script.outcomes.pop(0) if self.script.outcomes else None
         if isinstance(outcome, BaseException):

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 from tutopanda_providers import Descriptor
-from tutopanda_providers.errors import BudgetExceededError, InvalidInputError, ProviderFailedError
+from tutopanda_providers.contracts import (
+    BudgetExceededError,
+    InvalidInputError,
+    ProviderFailedError,
+)
 from tutopanda_providers.pipeline import PipelineOptions
-from tutopanda_providers.pricing import Budget
+from tutopanda_providers.pipeline.budget import Budget
 
 A = Descriptor.parse("fake/image-a")
 FREE = Descriptor.parse("fake/unpriced")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tutopanda_providers import Artefact, Descriptor
-from tutopanda_providers.cache import CacheOptions
 from tutopanda_providers.pipeline import PipelineOptions
+from tutopanda_providers.pipeline.cache import CacheOptions
 
 A = Descriptor.parse("fake/image-a")
 

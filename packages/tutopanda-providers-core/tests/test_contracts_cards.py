@@ -20,15 +20,16 @@ from tutopanda_providers import (
     ProducerResult,
     ProviderMetadata,
 )
-from tutopanda_providers.cards import GenericInputs, InputModel
-from tutopanda_providers.errors import (
+from tutopanda_providers.contracts import (
     ErrorKind,
+    GenericInputs,
+    InputModel,
     InvalidInputError,
     ProviderError,
     RateLimitedError,
     UnknownModelError,
+    remember_secret,
 )
-from tutopanda_providers.secrets import remember_secret
 
 
 class VideoInputs(InputModel):

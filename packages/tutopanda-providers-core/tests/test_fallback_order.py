@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 from tutopanda_providers import Descriptor
-from tutopanda_providers.cards import InputModel
-from tutopanda_providers.errors import (
+from tutopanda_providers.contracts import (
     ConfigurationError,
     ContentPolicyError,
+    InputModel,
     InvalidInputError,
     ProviderFailedError,
     TransientError,
 )
 from tutopanda_providers.pipeline import PipelineOptions
-from tutopanda_providers.retry import RetryPolicy
+from tutopanda_providers.pipeline.retry import RetryPolicy
 
 A = Descriptor.parse("fake/image-a")
 

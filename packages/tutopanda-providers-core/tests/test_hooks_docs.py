@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tutopanda_providers import hookspecs
-from tutopanda_providers.plugins import ALLOW_ENV, DISABLE_ENV
+from tutopanda_providers.plugins import hookspecs
+from tutopanda_providers.plugins.discovery import ALLOW_ENV, DISABLE_ENV
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "hooks.md"
 

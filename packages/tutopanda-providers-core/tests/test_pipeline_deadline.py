@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 from tutopanda_providers import Descriptor
-from tutopanda_providers.errors import ProviderTimeoutError, TransientError
+from tutopanda_providers.contracts import ProviderTimeoutError, TransientError
 from tutopanda_providers.pipeline import PipelineOptions
-from tutopanda_providers.retry import RetryPolicy
+from tutopanda_providers.pipeline.retry import RetryPolicy
 
 A = Descriptor.parse("fake/image-a")
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from tutopanda_providers import telemetry
-from tutopanda_providers.cache import CacheOptions
 from tutopanda_providers.pipeline import PipelineOptions, default_middleware
-from tutopanda_providers.pricing import Budget
+from tutopanda_providers.pipeline.budget import Budget
+from tutopanda_providers.pipeline.cache import CacheOptions
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "pipeline.md"
 

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import pytest
 from tutopanda_providers import Descriptor, hookimpl
-from tutopanda_providers.cache import CacheOptions
-from tutopanda_providers.errors import InvalidInputError, TransientError
-from tutopanda_providers.pipeline import (
-    ORDER_PLUGIN,
-    PipelineOptions,
-    compose,
-    default_middleware,
-)
-from tutopanda_providers.pricing import Budget
-from tutopanda_providers.ratelimit import RateLimit
-from tutopanda_providers.retry import RetryPolicy
+from tutopanda_providers.contracts import InvalidInputError, TransientError
+from tutopanda_providers.pipeline import PipelineOptions, default_middleware
+from tutopanda_providers.pipeline.budget import Budget
+from tutopanda_providers.pipeline.cache import CacheOptions
+from tutopanda_providers.pipeline.context import ORDER_PLUGIN, compose
+from tutopanda_providers.pipeline.ratelimit import RateLimit
+from tutopanda_providers.pipeline.retry import RetryPolicy
 
 A = Descriptor.parse("fake/image-a")
 B = Descriptor.parse("fake/image-b")

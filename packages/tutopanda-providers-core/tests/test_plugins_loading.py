@@ -29,8 +29,8 @@ from tutopanda_providers import (
     create_provider_registry,
     hookimpl,
 )
-from tutopanda_providers.cards import InputModel
-from tutopanda_providers.plugins import ALLOW_ENV, DISABLE_ENV, PluginReport
+from tutopanda_providers.contracts import InputModel
+from tutopanda_providers.plugins.discovery import ALLOW_ENV, DISABLE_ENV, PluginReport
 from tutopanda_providers.storage import BlobStore
 
 
@@ -304,7 +304,7 @@ def test_a_plugin_that_failed_one_hook_is_not_asked_for_the_others(tmp_path: Pat
 GOOD_MODULE = """
 from tutopanda_providers import Implementation, ModelCard, OutputSpec, Price, PriceRate
 from tutopanda_providers import ProducerKind, hookimpl
-from tutopanda_providers.cards import InputModel
+from tutopanda_providers.contracts import InputModel
 
 class Inputs(InputModel):
     prompt: str
@@ -480,7 +480,10 @@ def test_plugin_report_defaults() -> None:
 
 @pytest.mark.parametrize("group", ["tutopanda.providers", "console_scripts", "pytest11"])
 def test_fast_entry_point_reader_finds_what_importlib_metadata_finds(group: str) -> None:
-    from tutopanda_providers.plugins import _entry_points_from_importlib, find_entry_points
+    from tutopanda_providers.plugins.discovery import (
+        _entry_points_from_importlib,
+        find_entry_points,
+    )
 
     def key(ep: object) -> tuple[str, ...]:
         return tuple(str(getattr(ep, f)) for f in ("name", "value", "distribution", "version"))
@@ -491,7 +494,10 @@ def test_fast_entry_point_reader_finds_what_importlib_metadata_finds(group: str)
 
 
 def test_fast_entry_point_reader_agrees_on_temporary_distributions(site: Site) -> None:
-    from tutopanda_providers.plugins import _entry_points_from_importlib, find_entry_points
+    from tutopanda_providers.plugins.discovery import (
+        _entry_points_from_importlib,
+        find_entry_points,
+    )
 
     module = site.module("good", GOOD_MODULE.format(provider="acme"))
     site.distribution("Acme.Plugin", "1.0.0", {"acme": module, "acme_attr": f"{module}:PROVIDER"})
@@ -508,7 +514,10 @@ def test_fast_entry_point_reader_agrees_on_temporary_distributions(site: Site) -
 
 
 def test_development_egg_info_without_a_version_in_its_name_is_found(site: Site) -> None:
-    from tutopanda_providers.plugins import _entry_points_from_importlib, find_entry_points
+    from tutopanda_providers.plugins.discovery import (
+        _entry_points_from_importlib,
+        find_entry_points,
+    )
 
     module = site.module("dev", GOOD_MODULE.format(provider="dev"))
     info = site.root / "dev_plugin.egg-info"
@@ -527,7 +536,7 @@ def test_zip_on_sys_path_falls_back_to_importlib_metadata(
 ) -> None:
     import zipfile
 
-    from tutopanda_providers.plugins import find_entry_points
+    from tutopanda_providers.plugins.discovery import find_entry_points
 
     archive = site.root / "bundle.zip"
     with zipfile.ZipFile(archive, "w") as zf:

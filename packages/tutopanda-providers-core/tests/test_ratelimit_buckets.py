@@ -9,9 +9,9 @@ import textwrap
 
 import pytest
 from tutopanda_providers import Descriptor
-from tutopanda_providers.errors import ConfigurationError, ProviderTimeoutError
+from tutopanda_providers.contracts import ConfigurationError, ProviderTimeoutError
 from tutopanda_providers.pipeline import PipelineOptions
-from tutopanda_providers.ratelimit import RateLimit, RateLimiter
+from tutopanda_providers.pipeline.ratelimit import RateLimit, RateLimiter
 
 A = Descriptor.parse("fake/image-a")
 B = Descriptor.parse("fake/video-b")
@@ -122,7 +122,7 @@ def test_limits_must_be_positive():
 WINDOW_WORKER = textwrap.dedent(
     """
     import asyncio, sys
-    from tutopanda_providers.ratelimit import RateLimit, RateLimiter
+    from tutopanda_providers.pipeline.ratelimit import RateLimit, RateLimiter
 
     async def main(url: str, tries: int) -> None:
         limiter = RateLimiter(url, namespace="shared-test")
@@ -141,7 +141,7 @@ SLOT_WORKER = textwrap.dedent(
     """
     import asyncio, sys
     import redis.asyncio as aioredis
-    from tutopanda_providers.ratelimit import RateLimit, RateLimiter
+    from tutopanda_providers.pipeline.ratelimit import RateLimit, RateLimiter
 
     async def main(url: str) -> None:
         limiter = RateLimiter(url, namespace="shared-test", poll_interval=0.005)

@@ -18,18 +18,17 @@ from tutopanda_providers import (
     Price,
     PriceRate,
     ProducerKind,
+    ProducerRequest,
     ProducerResult,
     ProviderMetadata,
     ProviderRegistry,
-    ProviderRequest,
     RegistryOptions,
     ResultMeta,
     create_provider_registry,
     hookimpl,
 )
-from tutopanda_providers.cards import InputModel
-from tutopanda_providers.contracts import HandlerContext, Mode
-from tutopanda_providers.errors import ConfigurationError, UnknownModelError
+from tutopanda_providers.contracts import ConfigurationError, InputModel, Mode, UnknownModelError
+from tutopanda_providers.handler import HandlerContext
 from tutopanda_providers.storage import BlobStore
 
 
@@ -60,7 +59,7 @@ class LabelHandler:
         self.label = label
         self.inputs_seen: list[dict[str, object]] = []
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         self.inputs_seen.append(dict(request.inputs))
         return ProducerResult(
             artefacts=[Artefact(kind=request.job.kind, mime="text/plain", text=self.label)],

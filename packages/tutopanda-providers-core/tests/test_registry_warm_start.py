@@ -14,17 +14,16 @@ from tutopanda_providers import (
     Price,
     PriceRate,
     ProducerKind,
+    ProducerRequest,
     ProducerResult,
     ProviderRegistry,
-    ProviderRequest,
     RegistryOptions,
     WarmStartContext,
     create_provider_registry,
     hookimpl,
 )
-from tutopanda_providers.cards import InputModel
-from tutopanda_providers.contracts import HandlerContext, Mode
-from tutopanda_providers.errors import AuthError
+from tutopanda_providers.contracts import AuthError, InputModel, Mode
+from tutopanda_providers.handler import HandlerContext
 from tutopanda_providers.secrets import MappingSecretResolver
 from tutopanda_providers.storage import BlobStore
 from tutopanda_providers.telemetry import WARM_START, ListSink
@@ -56,7 +55,7 @@ class Handler:
         self.mode: Mode = context.mode
         self.warm_calls = 0
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         raise NotImplementedError
 
 

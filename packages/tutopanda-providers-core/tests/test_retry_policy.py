@@ -8,14 +8,15 @@ from email.utils import format_datetime
 
 import pytest
 from tutopanda_providers import Descriptor
-from tutopanda_providers.errors import (
+from tutopanda_providers.contracts import (
     AuthError,
     ProviderError,
     RateLimitedError,
     TransientError,
 )
+from tutopanda_providers.http_helpers import parse_retry_after
 from tutopanda_providers.pipeline import PipelineOptions
-from tutopanda_providers.retry import RetryPolicy, parse_retry_after
+from tutopanda_providers.pipeline.retry import RetryPolicy
 
 A = Descriptor.parse("fake/image-a")
 

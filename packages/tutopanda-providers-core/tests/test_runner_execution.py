@@ -22,15 +22,21 @@ from tutopanda_providers import (
     Price,
     PriceRate,
     ProducerKind,
+    ProducerRequest,
     ProducerResult,
     ProviderMetadata,
-    ProviderRequest,
     RegistryOptions,
     ResultMeta,
     hookimpl,
 )
-from tutopanda_providers.contracts import Cost, HandlerContext, Mode
-from tutopanda_providers.errors import ProviderFailedError
+from tutopanda_providers.contracts import (
+    Cost,
+    Mode,
+    PromptInputs,
+    ProviderFailedError,
+    ScriptInputs,
+)
+from tutopanda_providers.handler import HandlerContext
 from tutopanda_providers.runner import (
     BudgetRefusedError,
     Catalog,
@@ -42,7 +48,6 @@ from tutopanda_providers.runner import (
     load_settings,
     parse_plan,
 )
-from tutopanda_providers.schemas import PromptInputs, ScriptInputs
 from tutopanda_providers.secrets import MappingSecretResolver
 from tutopanda_providers.telemetry import ListSink
 
@@ -107,7 +112,7 @@ class FakeHandler:
         self.card = context.card
         self.behaviour = behaviour
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         ref = f"{self.provider}/{self.model}"
         self.behaviour.calls.append(
             {
@@ -137,7 +142,7 @@ class FakeHandler:
             meta=ResultMeta(mocked=self.mode == "mock"),
         )
 
-    def _artefact(self, request: ProviderRequest) -> Artefact:
+    def _artefact(self, request: ProducerRequest) -> Artefact:
         kind = self.card.kind
         inputs = request.inputs
         if kind == ProducerKind.SCRIPT:
@@ -569,7 +574,7 @@ def test_a_fallback_of_another_kind_is_refused_before_any_call_with_its_line(set
 
 
 def test_a_misspelt_use_mock_name_is_refused_rather_than_run_live(setup: Setup) -> None:
-    from tutopanda_providers.errors import ConfigurationError
+    from tutopanda_providers.contracts import ConfigurationError
 
     with pytest.raises(
         ConfigurationError, match=r"'ScriptProduce' \(did you mean ScriptProducer\?\)"

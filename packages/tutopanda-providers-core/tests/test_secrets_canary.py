@@ -19,16 +19,16 @@ from tutopanda_providers import (
     Artefact,
     Descriptor,
     Implementation,
+    ProducerRequest,
     ProducerResult,
     ProviderMetadata,
-    ProviderRequest,
     hookimpl,
 )
-from tutopanda_providers.cache import CacheOptions
-from tutopanda_providers.contracts import HandlerContext, Mode
-from tutopanda_providers.errors import AuthError, ProviderFailedError, TransientError
+from tutopanda_providers.contracts import AuthError, Mode, ProviderFailedError, TransientError
+from tutopanda_providers.handler import HandlerContext
 from tutopanda_providers.pipeline import PipelineOptions
-from tutopanda_providers.retry import RetryPolicy
+from tutopanda_providers.pipeline.cache import CacheOptions
+from tutopanda_providers.pipeline.retry import RetryPolicy
 from tutopanda_providers.secrets import (
     CachingSecretResolver,
     EnvSecretResolver,
@@ -54,7 +54,7 @@ class LeakyHandler:
         self.key = require_secret(context.secrets, "CANARY_TOKEN", provider=self.provider)
         self.plan = plan
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         step = self.plan.pop(0) if self.plan else "ok"
         url = f"https://api.example.invalid/v1/predict?key={self.key.reveal()}"
         if step == "transient":

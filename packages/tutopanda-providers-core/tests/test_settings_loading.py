@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tutopanda_providers.contracts import Descriptor, ProducerKind
-from tutopanda_providers.errors import ConfigurationError
+from tutopanda_providers.contracts import ConfigurationError, Descriptor, ProducerKind
 from tutopanda_providers.runner import Catalog, FileProblemError, load_settings, parse_overrides
 
 

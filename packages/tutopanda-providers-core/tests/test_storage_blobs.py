@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tutopanda_providers.errors import ErrorKind, TransientError
+from tutopanda_providers.contracts import ErrorKind, TransientError
 from tutopanda_providers.storage import BlobStore, StorageError
 
 

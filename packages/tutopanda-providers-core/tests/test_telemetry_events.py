@@ -6,9 +6,9 @@ import logging
 
 import pytest
 from tutopanda_providers import Descriptor
-from tutopanda_providers.errors import AuthError, TransientError
+from tutopanda_providers.contracts import AuthError, TransientError
 from tutopanda_providers.pipeline import PipelineOptions
-from tutopanda_providers.retry import RetryPolicy
+from tutopanda_providers.pipeline.retry import RetryPolicy
 from tutopanda_providers.telemetry import FanOutSink, ListSink
 
 A = Descriptor.parse("fake/image-a")
@@ -174,7 +174,7 @@ async def test_the_otel_sink_records_prompts_and_tokens_only_when_given(kit, ote
 
 def test_a_list_sink_keeps_events_in_order():
     sink = ListSink()
-    from tutopanda_providers.telemetry import EventEmitter
+    from tutopanda_providers.contracts import EventEmitter
 
     emitter = EventEmitter(sink, {"job_id": "j"})
     emitter.emit("a", x=1)

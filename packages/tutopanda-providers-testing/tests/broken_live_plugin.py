@@ -10,15 +10,15 @@ from tutopanda_providers import (
     Cost,
     Implementation,
     MediaFacts,
+    ProducerRequest,
     ProducerResult,
-    ProviderRequest,
     hookimpl,
 )
-from tutopanda_providers.errors import ProviderError
+from tutopanda_providers.contracts import ProviderError
 
 
 class BrokenReplicate(ReplicateReference):
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         # Leaks its key into a log line (events are scrubbed by core; logs are not).
         logging.getLogger(__name__).debug("calling with %s", self._headers()["Authorization"])
         try:

@@ -25,14 +25,14 @@ from tutopanda_providers import (
     Price,
     PriceRate,
     ProducerKind,
+    ProducerRequest,
     ProducerResult,
     ProviderMetadata,
-    ProviderRequest,
     ResultMeta,
     WarmStartContext,
     hookimpl,
 )
-from tutopanda_providers.errors import (
+from tutopanda_providers.contracts import (
     AuthError,
     InvalidInputError,
     NotFoundError,
@@ -41,9 +41,9 @@ from tutopanda_providers.errors import (
     ProviderTimeoutError,
     QuotaError,
     RateLimitedError,
+    Script,
     TransientError,
 )
-from tutopanda_providers.schemas import Script
 from tutopanda_providers_testing.conformance.checks import facts_from_bytes
 
 
@@ -148,7 +148,7 @@ class ReplicateReference(_Base):
     def __init__(self, context: HandlerContext) -> None:
         super().__init__(context, "https://api.replicate.com")
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         headers = self._headers()
         remaining = request.remaining()
         timeout = httpx.Timeout(remaining if remaining else 30.0, connect=5.0)
@@ -214,7 +214,7 @@ class OpenAIReference(_Base):
     def __init__(self, context: HandlerContext) -> None:
         super().__init__(context, "https://api.openai.com/v1")
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         remaining = request.remaining()
         timeout = httpx.Timeout(remaining if remaining else 600.0, connect=5.0)
         body = {

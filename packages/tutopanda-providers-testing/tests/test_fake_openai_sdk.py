@@ -13,7 +13,7 @@ import pytest
 openai = pytest.importorskip("openai")
 httpx = pytest.importorskip("httpx")
 
-from tutopanda_providers.schemas import PromptSet, Script  # noqa: E402
+from tutopanda_providers.contracts import PromptSet, Script  # noqa: E402
 from tutopanda_providers_testing import FakeOpenAIServer, Fault  # noqa: E402
 
 KEY = "sk-test-canary-123"

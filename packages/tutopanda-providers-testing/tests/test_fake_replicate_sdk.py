@@ -84,7 +84,7 @@ def test_text_model_outputs_a_list_of_string_chunks(srv: FakeReplicateServer) ->
 
 
 def test_text_model_asked_for_json_returns_a_script() -> None:
-    from tutopanda_providers.schemas import Script
+    from tutopanda_providers.contracts import Script
 
     with FakeReplicateServer() as srv:
         output = client(srv).run(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tutopanda_providers.errors import ErrorKind
+from tutopanda_providers.contracts import ErrorKind
 from tutopanda_providers_testing import FakeReplicateServer, Fault
 from tutopanda_providers_testing.conformance import (
     FaultCase,

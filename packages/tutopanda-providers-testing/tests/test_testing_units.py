@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from pydantic import BaseModel
-from tutopanda_providers.schemas import PromptSet, Script
+from tutopanda_providers.contracts import PromptSet, Script
 from tutopanda_providers_testing import Fault, FaultPlan, RecordedRequest
 from tutopanda_providers_testing.fake_replicate import parse_duration
 from tutopanda_providers_testing.media import image_size, make_image, make_wav, mp3, mp4

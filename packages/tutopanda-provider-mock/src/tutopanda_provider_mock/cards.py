@@ -12,9 +12,15 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from tutopanda_providers.cards import ModelCard, OutputSpec, Price, PriceRate
-from tutopanda_providers.contracts import ProducerKind
-from tutopanda_providers.schemas import PromptInputs, ScriptInputs
+from tutopanda_providers.contracts import (
+    ModelCard,
+    OutputSpec,
+    Price,
+    PriceRate,
+    ProducerKind,
+    PromptInputs,
+    ScriptInputs,
+)
 
 PROVIDER = "mock"
 AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "21:9"]

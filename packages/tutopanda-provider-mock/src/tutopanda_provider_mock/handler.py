@@ -14,20 +14,18 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from tutopanda_providers.cards import ModelCard
 from tutopanda_providers.contracts import (
     Artefact,
     Cost,
     Environment,
-    HandlerContext,
     Mode,
+    ModelCard,
     ProducerKind,
     ProducerResult,
     ProviderMetadata,
-    ProviderRequest,
     ResultMeta,
-    WarmStartContext,
 )
+from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
 
 from tutopanda_provider_mock.fingerprint import HANDLER_VERSION, fingerprint
 from tutopanda_provider_mock.job import MockJob
@@ -70,7 +68,7 @@ class MockHandler:
         """The factory the plugin registers: a handler for ``context.card``."""
         return cls(context.card, context.descriptor.environment)
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         """Produce the artefacts of ``request`` (media in a worker thread) and describe them."""
         digest = fingerprint(self.provider, self.model, request.inputs, request.job.id)
         job = MockJob(

@@ -7,9 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from tutopanda_providers.cards import ModelCard
-from tutopanda_providers.contracts import Artefact, ProviderRequest
-from tutopanda_providers.errors import CanceledError
+from tutopanda_providers.contracts import Artefact, CanceledError, ModelCard
+from tutopanda_providers.handler import ProducerRequest
 
 from tutopanda_provider_mock.fingerprint import seed_of
 from tutopanda_provider_mock.request import MediaRequest
@@ -41,7 +40,7 @@ class MockJob:
     """
 
     card: ModelCard
-    request: ProviderRequest
+    request: ProducerRequest
     media: MediaRequest
     digest: str
     stop: threading.Event = field(default_factory=threading.Event)

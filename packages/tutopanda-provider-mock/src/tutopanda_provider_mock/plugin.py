@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tutopanda_providers.contracts import HandlerContext, ProducerHandler
-from tutopanda_providers.hookspecs import HOOK_CONTRACT_VERSION, hookimpl
-from tutopanda_providers.registry import Implementation, Match
+from tutopanda_providers import HOOK_CONTRACT_VERSION, Implementation, Match, hookimpl
+from tutopanda_providers.handler import HandlerContext, ProducerHandler
 
 from tutopanda_provider_mock.cards import demo_cards
 from tutopanda_provider_mock.fingerprint import HANDLER_VERSION

@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tutopanda_providers.cards import ModelCard
-from tutopanda_providers.contracts import ProducerKind
+from tutopanda_providers.contracts import ModelCard, ProducerKind
 
 #: Narration pace in words per minute at speed 1.0.
 WORDS_PER_MINUTE = 150.0

@@ -10,9 +10,16 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
-from tutopanda_providers.cards import GenericInputs, ModelCard, OutputSpec, Price, PriceRate
-from tutopanda_providers.contracts import ProducerKind
-from tutopanda_providers.schemas import PromptInputs, ScriptInputs
+from tutopanda_providers.contracts import (
+    GenericInputs,
+    ModelCard,
+    OutputSpec,
+    Price,
+    PriceRate,
+    ProducerKind,
+    PromptInputs,
+    ScriptInputs,
+)
 
 from tutopanda_provider_openai.pricing import estimate_prompt_cost, estimate_script_cost
 

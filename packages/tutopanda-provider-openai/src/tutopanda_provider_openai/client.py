@@ -16,12 +16,8 @@ from typing import Any
 import httpx2
 import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from tutopanda_providers.contracts import HandlerContext, ProviderRequest, WarmStartContext
-from tutopanda_providers.errors import (
-    AuthError,
-    ConfigurationError,
-    ProviderTimeoutError,
-)
+from tutopanda_providers.contracts import AuthError, ConfigurationError, ProviderTimeoutError
+from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
 from tutopanda_providers.secrets import Secret
 
 from tutopanda_provider_openai.cards import API_KEY_NAME, PROVIDER
@@ -137,7 +133,7 @@ class ResponsesClient:
             "openai.warm_start", model=self.model, base_url_set=self.base_url() is not None
         )
 
-    async def create(self, request: ProviderRequest, body: dict[str, Any]) -> ResponseReading:
+    async def create(self, request: ProducerRequest, body: dict[str, Any]) -> ResponseReading:
         """Send one ``POST /responses`` and read the answer.
 
         Raises:

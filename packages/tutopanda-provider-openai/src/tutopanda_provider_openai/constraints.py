@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tutopanda_providers.errors import ProviderFailedError
-from tutopanda_providers.schemas import (
+from tutopanda_providers.contracts import (
     GeneratedPrompt,
     PromptSet,
+    ProviderFailedError,
     ScriptSegment,
     TargetConstraints,
 )

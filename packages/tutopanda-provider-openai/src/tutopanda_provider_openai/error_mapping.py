@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx2
 import openai
-from tutopanda_providers.errors import (
+from tutopanda_providers.contracts import (
     AuthError,
     ContentPolicyError,
     InvalidInputError,
@@ -30,7 +30,7 @@ from tutopanda_providers.errors import (
     RateLimitedError,
     TransientError,
 )
-from tutopanda_providers.retry import parse_retry_after
+from tutopanda_providers.http_helpers import parse_retry_after
 
 from tutopanda_provider_openai.cards import API_KEY_NAME, PROVIDER
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tutopanda_providers.schemas import ScriptSegment, TargetConstraints
+from tutopanda_providers.contracts import ScriptSegment, TargetConstraints
 
 #: Narration speed used to size a segment's text: about 150 words a minute.
 WORDS_PER_MINUTE = 150

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tutopanda_providers.hookspecs import HOOK_CONTRACT_VERSION, hookimpl
-from tutopanda_providers.registry import Implementation
+from tutopanda_providers import HOOK_CONTRACT_VERSION, Implementation, hookimpl
 
 from tutopanda_provider_openai.cards import PROMPT_CARD, SCRIPT_CARD
 
 if TYPE_CHECKING:
-    from tutopanda_providers.contracts import HandlerContext, ProducerHandler
+    from tutopanda_providers.handler import HandlerContext, ProducerHandler
 
 #: The hook contract this plugin was written for.
 TUTOPANDA_HOOK_CONTRACT = HOOK_CONTRACT_VERSION

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tutopanda_providers.contracts import Cost, CostItem
 
 if TYPE_CHECKING:
-    from tutopanda_providers.cards import ModelCard, Price
+    from tutopanda_providers.contracts import ModelCard, Price
 
 TOKENS_PER_UNIT = 1_000_000
 #: Characters per token for English-like text; a rough rule good enough for an estimate.

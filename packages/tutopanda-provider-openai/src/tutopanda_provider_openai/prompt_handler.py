@@ -11,21 +11,17 @@ from typing import Any
 from tutopanda_providers.contracts import (
     Artefact,
     Environment,
-    HandlerContext,
+    GeneratedPrompt,
     Mode,
     ProducerKind,
     ProducerResult,
-    ProviderMetadata,
-    ProviderRequest,
-    WarmStartContext,
-)
-from tutopanda_providers.errors import ProviderError
-from tutopanda_providers.schemas import (
-    GeneratedPrompt,
     PromptSet,
+    ProviderError,
+    ProviderMetadata,
     ScriptSegment,
     TargetConstraints,
 )
+from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
 
 from tutopanda_provider_openai.cards import PROVIDER, Gpt5MiniPromptInputs
 from tutopanda_provider_openai.client import ResponsesClient
@@ -116,7 +112,7 @@ class PromptHandler:
             "max_output_tokens": inputs.max_output_tokens,
         }
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         """Call gpt-5-mini once per batch and return every prompt as one JSON artefact.
 
         Batches that succeeded are kept (per job id and inputs) until the job succeeds, so a
@@ -179,7 +175,7 @@ class PromptHandler:
 
     async def _run_batch(
         self,
-        request: ProviderRequest,
+        request: ProducerRequest,
         inputs: Gpt5MiniPromptInputs,
         batch: Sequence[ScriptSegment],
     ) -> BatchResult:
@@ -220,7 +216,7 @@ class PromptHandler:
 
     async def _ask(
         self,
-        request: ProviderRequest,
+        request: ProducerRequest,
         inputs: Gpt5MiniPromptInputs,
         segments: Sequence[ScriptSegment],
         targets: Sequence[TargetConstraints],
@@ -257,12 +253,12 @@ class PromptHandler:
         # Paid for already: not to be re-sent blindly, and counted as spent by a budget.
         exc.request_sent = exc.request_sent or any(r.billed for r in readings)
 
-    def _key(self, request: ProviderRequest, inputs: Gpt5MiniPromptInputs) -> str:
+    def _key(self, request: ProducerRequest, inputs: Gpt5MiniPromptInputs) -> str:
         digest = hashlib.sha256(inputs.model_dump_json().encode()).hexdigest()[:16]
         return f"{request.job.id}:{digest}"
 
     def _completed_batches(
-        self, request: ProviderRequest, inputs: Gpt5MiniPromptInputs
+        self, request: ProducerRequest, inputs: Gpt5MiniPromptInputs
     ) -> dict[int, BatchResult]:
         key = self._key(request, inputs)
         done = self._completed.pop(key, {})
@@ -271,7 +267,7 @@ class PromptHandler:
             self._completed.popitem(last=False)
         return done
 
-    def _forget(self, request: ProviderRequest, inputs: Gpt5MiniPromptInputs) -> None:
+    def _forget(self, request: ProducerRequest, inputs: Gpt5MiniPromptInputs) -> None:
         self._completed.pop(self._key(request, inputs), None)
 
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tutopanda_providers.errors import (
+from tutopanda_providers.contracts import (
     CanceledError,
     ContentPolicyError,
     InvalidInputError,
     ProviderFailedError,
     RateLimitedError,
+    Source,
 )
-from tutopanda_providers.schemas import Source
 
 from tutopanda_provider_openai.cards import PROVIDER
 from tutopanda_provider_openai.pricing import TokenUsage

@@ -8,16 +8,14 @@ from tutopanda_providers.contracts import (
     Artefact,
     Cost,
     Environment,
-    HandlerContext,
     Mode,
     ProducerKind,
     ProducerResult,
+    ProviderError,
     ProviderMetadata,
-    ProviderRequest,
-    WarmStartContext,
+    Script,
 )
-from tutopanda_providers.errors import ProviderError
-from tutopanda_providers.schemas import Script
+from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
 
 from tutopanda_provider_openai.cards import PROVIDER, Gpt5ScriptInputs
 from tutopanda_provider_openai.client import ResponsesClient
@@ -80,7 +78,7 @@ class ScriptHandler:
             body["include"] = [SEARCH_SOURCES_INCLUDE]
         return body
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         """Call gpt-5 once and return the script as a JSON artefact."""
         inputs = Gpt5ScriptInputs.model_validate(dict(request.inputs))
         reading = await self.client.create(request, self.request_body(inputs))

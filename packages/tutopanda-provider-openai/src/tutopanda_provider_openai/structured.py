@@ -11,7 +11,7 @@ import copy
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from tutopanda_providers.errors import ProviderFailedError
+from tutopanda_providers.contracts import ProviderFailedError
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -24,8 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutopanda_providers.cards import GenericInputs
-from tutopanda_providers.errors import InvalidInputError
+from tutopanda_providers.contracts import GenericInputs, InvalidInputError
 
 #: Every producer-level input name.
 GENERIC_NAMES = frozenset(

@@ -6,7 +6,7 @@ Importing this module builds the cards (cheap: no SDK, no schema build). Look a 
 
 from __future__ import annotations
 
-from tutopanda_providers.cards import ModelCard
+from tutopanda_providers.contracts import ModelCard
 
 from tutopanda_provider_replicate.models import audio, image, music, script, video
 

@@ -21,8 +21,13 @@ from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
-from tutopanda_providers.contracts import BlobRef, MediaFacts
-from tutopanda_providers.errors import ProviderError, ProviderFailedError, TransientError
+from tutopanda_providers.contracts import (
+    BlobRef,
+    MediaFacts,
+    ProviderError,
+    ProviderFailedError,
+    TransientError,
+)
 from tutopanda_providers.storage import BlobStore
 
 from tutopanda_provider_replicate.media import (

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 from replicate.exceptions import ReplicateError
-from tutopanda_providers.errors import (
+from tutopanda_providers.contracts import (
     AuthError,
     CanceledError,
     ContentPolicyError,
@@ -36,7 +36,7 @@ from tutopanda_providers.errors import (
     RateLimitedError,
     TransientError,
 )
-from tutopanda_providers.retry import parse_retry_after
+from tutopanda_providers.http_helpers import parse_retry_after
 
 PROVIDER = "replicate"
 _FIELD = re.compile(r"input\.([A-Za-z_][\w.]*)")

@@ -41,23 +41,19 @@ from pydantic.v1 import ValidationError as SDKValidationError
 from replicate.exceptions import ReplicateError
 from tutopanda_providers.contracts import (
     Artefact,
+    AuthError,
     Cost,
-    HandlerContext,
     Mode,
     ProducerKind,
     ProducerResult,
-    ProviderMetadata,
-    ProviderRequest,
-    ResultMeta,
-    WarmStartContext,
-)
-from tutopanda_providers.errors import (
-    AuthError,
     ProviderError,
     ProviderFailedError,
+    ProviderMetadata,
     ProviderTimeoutError,
+    ResultMeta,
     TransientError,
 )
+from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
 
 from tutopanda_provider_replicate import script_prompt
 from tutopanda_provider_replicate.download import OutputDownloader, StoredOutput
@@ -144,7 +140,7 @@ class PredictionView:
 class _Run:
     """One invoke's progress, for cleanup on the way out."""
 
-    request: ProviderRequest
+    request: ProducerRequest
     prediction_id: str | None = None
     sent_at: float | None = None
     resumed: bool = False
@@ -230,7 +226,7 @@ class ReplicateHandler:
         self._clients()
 
     # -- invoke ------------------------------------------------------------------------
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         """Run one prediction (or resume one) and return its stored outputs."""
         started = time.perf_counter()
         remaining = request.remaining()
@@ -498,7 +494,7 @@ class ReplicateHandler:
         )
 
     async def _download_all(
-        self, prediction: PredictionView, request: ProviderRequest
+        self, prediction: PredictionView, request: ProducerRequest
     ) -> list[Artefact]:
         urls = _output_urls(prediction.output)
         if not urls:

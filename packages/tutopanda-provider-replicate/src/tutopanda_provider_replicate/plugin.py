@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tutopanda_providers.hookspecs import HOOK_CONTRACT_VERSION, hookimpl
-from tutopanda_providers.registry import Implementation
+from tutopanda_providers import HOOK_CONTRACT_VERSION, Implementation, hookimpl
 
 from tutopanda_provider_replicate.cards import CARDS
 
 if TYPE_CHECKING:
-    from tutopanda_providers.contracts import HandlerContext, ProducerHandler
+    from tutopanda_providers.handler import HandlerContext, ProducerHandler
 
 TUTOPANDA_HOOK_CONTRACT = HOOK_CONTRACT_VERSION
 #: Bump when a handler's outputs change for the same inputs (part of cache keys).

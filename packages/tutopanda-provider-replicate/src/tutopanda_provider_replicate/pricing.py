@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tutopanda_providers.contracts import Cost
 
 if TYPE_CHECKING:
-    from tutopanda_providers.cards import CostEstimator, ModelCard
+    from tutopanda_providers.contracts import CostEstimator, ModelCard
 
 #: Rate names used by the cards of this package.
 IMAGE = "image"

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
-from tutopanda_providers.errors import ProviderFailedError
-from tutopanda_providers.schemas import Script, ScriptInputs
+from tutopanda_providers.contracts import ProviderFailedError, Script, ScriptInputs
 
 #: The Replicate inputs passed through from the card's inputs as they are.
 MODEL_OPTIONS = (

@@ -7,44 +7,68 @@ The public API fits on one screen::
     registry = create_provider_registry(mode="mock")
     result = await registry.invoke(Descriptor.parse("replicate/google/imagen-4"), {"prompt": "..."})
 
-Plugins implement the hooks in :mod:`tutopanda_providers.hookspecs` and register
-:class:`Implementation` objects carrying a :class:`ModelCard`.
+Plugins implement the hooks in :mod:`tutopanda_providers.plugins.hookspecs` and register
+:class:`Implementation` objects carrying a :class:`ModelCard`. Everything a plugin needs is
+here or in the public layers below it: :mod:`~tutopanda_providers.contracts` (data, cards,
+errors, schemas, media), :mod:`~tutopanda_providers.handler`, :mod:`~tutopanda_providers.storage`,
+:mod:`~tutopanda_providers.secrets`, :mod:`~tutopanda_providers.telemetry`,
+:mod:`~tutopanda_providers.pricing` and :mod:`~tutopanda_providers.http_helpers`. The registry,
+pipeline, plugin loading, runner and CLI are internal (``docs/architecture.md``).
 """
 
 from __future__ import annotations
 
-from tutopanda_providers.cards import (
-    GenericInputs,
-    InputModel,
-    ModelCard,
-    OutputSpec,
-    Price,
-    PriceRate,
-)
 from tutopanda_providers.contracts import (
     Artefact,
+    AuthError,
     BlobRef,
+    BudgetExceededError,
+    CanceledError,
+    ConfigurationError,
+    ContentPolicyError,
     Cost,
     CostItem,
     Descriptor,
     Environment,
-    HandlerContext,
+    ErrorKind,
+    GenericInputs,
+    InputModel,
+    InvalidInputError,
     JobInfo,
     MediaFacts,
     Mode,
-    ProducerHandler,
+    ModelCard,
+    NotFoundError,
+    OutputSpec,
+    Price,
+    PriceRate,
     ProducerKind,
     ProducerResult,
+    ProviderError,
+    ProviderFailedError,
     ProviderMetadata,
-    ProviderRequest,
+    ProviderTimeoutError,
+    QuotaError,
+    RateLimitedError,
     ResultMeta,
+    TransientError,
+    UnknownModelError,
+)
+from tutopanda_providers.handler import (
+    HandlerContext,
+    ProducerHandler,
+    ProducerRequest,
     WarmStartContext,
 )
-from tutopanda_providers.errors import ErrorKind, ProviderError
-from tutopanda_providers.hookspecs import HOOK_CONTRACT_VERSION, hookimpl
-from tutopanda_providers.registry import (
+from tutopanda_providers.pipeline import PipelineOptions, RateLimit, RetryPolicy
+from tutopanda_providers.plugins import (
+    HOOK_CONTRACT_VERSION,
+    HandlerFactory,
     Implementation,
     Match,
+    hookimpl,
+)
+from tutopanda_providers.registry import (
     ProviderRegistry,
     RegistryOptions,
     ResolvedHandler,
@@ -57,7 +81,12 @@ __version__ = "0.1.0"
 __all__ = [
     "HOOK_CONTRACT_VERSION",
     "Artefact",
+    "AuthError",
     "BlobRef",
+    "BudgetExceededError",
+    "CanceledError",
+    "ConfigurationError",
+    "ContentPolicyError",
     "Cost",
     "CostItem",
     "Descriptor",
@@ -65,26 +94,38 @@ __all__ = [
     "ErrorKind",
     "GenericInputs",
     "HandlerContext",
+    "HandlerFactory",
     "Implementation",
     "InputModel",
+    "InvalidInputError",
     "JobInfo",
     "Match",
     "MediaFacts",
     "Mode",
     "ModelCard",
+    "NotFoundError",
     "OutputSpec",
+    "PipelineOptions",
     "Price",
     "PriceRate",
     "ProducerHandler",
     "ProducerKind",
+    "ProducerRequest",
     "ProducerResult",
     "ProviderError",
+    "ProviderFailedError",
     "ProviderMetadata",
     "ProviderRegistry",
-    "ProviderRequest",
+    "ProviderTimeoutError",
+    "QuotaError",
+    "RateLimit",
+    "RateLimitedError",
     "RegistryOptions",
     "ResolvedHandler",
     "ResultMeta",
+    "RetryPolicy",
+    "TransientError",
+    "UnknownModelError",
     "WarmStartContext",
     "WarmStartReport",
     "__version__",

@@ -30,7 +30,7 @@ import threading
 from typing import Any
 
 from tutopanda_providers import telemetry as events
-from tutopanda_providers.telemetry import Event
+from tutopanda_providers.contracts import Event
 
 _CHAT_KINDS = frozenset({"script", "prompt"})
 _SPAN_EVENTS = {

@@ -25,7 +25,6 @@ Start-up cost matters (every command builds a registry), so this module imports 
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import threading
 import time
@@ -34,135 +33,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from tutopanda_providers import plugins as plugin_loading
-from tutopanda_providers.cards import ModelCard
 from tutopanda_providers.contracts import (
+    AuthError,
+    ConfigurationError,
     Cost,
     Descriptor,
     Environment,
-    HandlerContext,
+    EventEmitter,
     JobInfo,
     Mode,
-    ProducerHandler,
+    ModelCard,
     ProducerKind,
     ProducerResult,
-    ProviderRequest,
-    WarmStartContext,
-)
-from tutopanda_providers.errors import (
-    AuthError,
-    ConfigurationError,
     ProviderError,
+    TelemetrySink,
     UnknownModelError,
 )
-from tutopanda_providers.plugins import PluginReport
+from tutopanda_providers.handler import (
+    HandlerContext,
+    ProducerHandler,
+    ProducerRequest,
+    WarmStartContext,
+)
+from tutopanda_providers.plugins import discovery as plugin_loading
+from tutopanda_providers.plugins.discovery import PluginReport
+from tutopanda_providers.plugins.implementation import HandlerFactory, Implementation, Match
 from tutopanda_providers.secrets import ChainSecretResolver, EnvSecretResolver, SecretResolver
-from tutopanda_providers.telemetry import WARM_START, EventEmitter, LoggingSink, TelemetrySink
+from tutopanda_providers.telemetry import WARM_START, LoggingSink
 
 if TYPE_CHECKING:
-    from tutopanda_providers.pipeline import Middleware, Next, PipelineOptions
+    from tutopanda_providers.pipeline import PipelineOptions
+    from tutopanda_providers.pipeline.context import Middleware, Next
     from tutopanda_providers.storage import BlobStore
 
 log = logging.getLogger(__name__)
-
-HandlerFactory = Callable[[HandlerContext], ProducerHandler]
-
-
-@dataclass(frozen=True)
-class Match:
-    """Which descriptors an implementation serves; each field exact or an fnmatch pattern."""
-
-    provider: str = "*"
-    model: str = "*"
-    environment: str = "*"
-
-    def matches(self, descriptor: Descriptor) -> bool:
-        """True when every field fits the descriptor."""
-        return (
-            _fits(self.provider, descriptor.provider)
-            and _fits(self.model, descriptor.model)
-            and _fits(self.environment, descriptor.environment)
-        )
-
-    def specificity(self) -> tuple[int, int, int, int]:
-        """How specific the match is; a larger tuple wins.
-
-        Per field 2 for an exact value, 1 for a pattern, 0 for ``*`` — compared provider, then
-        model, then environment — and last the number of literal (non-wildcard) characters, so
-        ``google/imagen-*`` beats ``google/*``.
-        """
-        fields = (self.provider, self.model, self.environment)
-        literal = sum(len(f) - sum(f.count(c) for c in "*?[]") for f in fields if f != "*")
-        return (_score(self.provider), _score(self.model), _score(self.environment), literal)
-
-    def __str__(self) -> str:
-        return f"{self.provider}/{self.model}@{self.environment}"
-
-
-def _fits(pattern: str, value: str) -> bool:
-    return pattern == value or pattern == "*" or fnmatch.fnmatchcase(value, pattern)
-
-
-def _score(pattern: str) -> int:
-    if pattern == "*":
-        return 0
-    return 1 if _is_pattern(pattern) else 2
-
-
-def _is_pattern(text: str) -> bool:
-    return any(c in text for c in "*?[")
-
-
-@dataclass(frozen=True)
-class Implementation:
-    """One thing a plugin serves.
-
-    Attributes:
-        match: the descriptors it serves.
-        mode: ``live`` or ``mock``.
-        factory: builds the handler from a :class:`HandlerContext`; import SDKs inside it.
-        card: the model's card, for an implementation of one concrete model.
-        version: the handler's version; part of cache keys, so bump it when outputs change.
-    """
-
-    match: Match
-    mode: Mode
-    factory: HandlerFactory
-    card: ModelCard | None = None
-    version: str = "1"
-
-    def __post_init__(self) -> None:
-        if self.mode not in ("live", "mock"):
-            raise ValueError(f"mode must be 'live' or 'mock', got {self.mode!r}")
-        if not callable(self.factory):
-            raise TypeError(f"the factory for {self.match} is not callable: {self.factory!r}")
-        card = self.card
-        if card is not None and not (
-            _fits(self.match.provider, card.provider) and _fits(self.match.model, card.model)
-        ):
-            raise ValueError(
-                f"the card {card.ref} does not fit the match {self.match}; register a card "
-                "with the implementation that serves it"
-            )
-
-    @classmethod
-    def for_card(
-        cls,
-        card: ModelCard,
-        factory: HandlerFactory,
-        *,
-        mode: Mode = "live",
-        environment: str = "*",
-        version: str = "1",
-    ) -> Implementation:
-        """An implementation that serves exactly ``card``'s provider and model."""
-        return cls(
-            match=Match(card.provider, card.model, environment),
-            mode=mode,
-            factory=factory,
-            card=card,
-            version=version,
-        )
 
 
 @dataclass(frozen=True)
@@ -262,9 +166,9 @@ class ResolvedHandler:
         """``local`` or ``cloud``."""
         return self.descriptor.environment
 
-    async def invoke(self, request: ProviderRequest) -> ProducerResult:
+    async def invoke(self, request: ProducerRequest) -> ProducerResult:
         """Run ``request`` through the pipeline and the handler."""
-        from tutopanda_providers.pipeline import InvokeContext
+        from tutopanda_providers.pipeline.context import InvokeContext
 
         context = InvokeContext(
             request=request, card=self.card, handler=self.handler, mode=self.mode
@@ -366,7 +270,7 @@ class ProviderRegistry:
 
     def _pipeline(self) -> Next:
         if self._chain is None:
-            from tutopanda_providers.pipeline import compose
+            from tutopanda_providers.pipeline.context import compose
 
             self._chain = compose(self.middleware)
         return self._chain
@@ -633,8 +537,8 @@ class ProviderRegistry:
         timeout: float | None = None,
         upstream: Mapping[str, Any] | None = None,
         resume: Mapping[str, Any] | None = None,
-    ) -> ProviderRequest:
-        """Build a :class:`ProviderRequest` with this registry's storage and telemetry.
+    ) -> ProducerRequest:
+        """Build a :class:`ProducerRequest` with this registry's storage and telemetry.
 
         Raises:
             ConfigurationError: ``job.kind`` is not the model's kind.
@@ -652,7 +556,7 @@ class ProviderRegistry:
                 "model": descriptor.model,
             },
         )
-        return ProviderRequest(
+        return ProducerRequest(
             job=job,
             descriptor=descriptor,
             inputs=dict(inputs),
@@ -951,7 +855,7 @@ def create_provider_registry(
     )
     if options.pipeline is not None and options.pipeline.fallbacks:
         # Checked now, not when a fallback fires; the rest of the pipeline stays lazy.
-        from tutopanda_providers.fallback import check_fallbacks
+        from tutopanda_providers.pipeline.fallback import check_fallbacks
 
         check_fallbacks(registry, options.pipeline.fallbacks)
     return registry

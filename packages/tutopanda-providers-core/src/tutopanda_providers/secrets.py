@@ -16,49 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from tutopanda_providers.errors import AuthError
+    from tutopanda_providers.contracts import AuthError
 
-MASK = "***"
-
-_known_lock = threading.Lock()
-_known_values: set[str] = set()
-
-
-def remember_secret(value: str) -> None:
-    """Add ``value`` to the set :func:`scrub` blanks out. Short values are ignored (too many
-    false hits, and a 3-character key is no key)."""
-    if len(value) >= 6:
-        with _known_lock:
-            _known_values.add(value)
-
-
-def scrub(text: str) -> str:
-    """Return ``text`` with every known secret value replaced by ``***``."""
-    if not _known_values or not text:
-        return text
-    for value in tuple(_known_values):
-        if value in text:
-            text = text.replace(value, MASK)
-    return text
-
-
-def scrub_data(value: object) -> object:
-    """``value`` with known secrets blanked out of every string inside it (dicts, lists, tuples);
-    returns the same object when there is nothing to blank."""
-    if not _known_values:
-        return value
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {k: scrub_data(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(scrub_data(v) for v in value)
-    return value
-
-
-def has_known_secrets() -> bool:
-    """True once any secret has been resolved in this process."""
-    return bool(_known_values)
+from tutopanda_providers.contracts.redaction import MASK, has_known_secrets, remember_secret, scrub
 
 
 class Secret:
@@ -215,7 +175,7 @@ def require_secret(resolver: SecretResolver, name: str, *, provider: str | None 
 
 
 def _missing(name: str, provider: str | None) -> AuthError:
-    from tutopanda_providers.errors import AuthError
+    from tutopanda_providers.contracts import AuthError
 
     who = f"{provider} needs" if provider else "missing secret:"
     return AuthError(
@@ -236,7 +196,7 @@ class SecretScrubFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record in place; never drops it."""
-        if not _known_values:
+        if not has_known_secrets():
             return True
         message = record.getMessage()
         clean = scrub(message)
@@ -271,7 +231,6 @@ def parse_dotenv(path: Path) -> dict[str, str]:
 
 
 __all__ = [
-    "MASK",
     "CachingSecretResolver",
     "ChainSecretResolver",
     "EnvSecretResolver",
@@ -280,9 +239,5 @@ __all__ = [
     "SecretResolver",
     "SecretScrubFilter",
     "parse_dotenv",
-    "has_known_secrets",
-    "remember_secret",
     "require_secret",
-    "scrub",
-    "scrub_data",
 ]

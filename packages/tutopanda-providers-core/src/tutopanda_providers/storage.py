@@ -19,8 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from tutopanda_providers.contracts import BlobRef
-from tutopanda_providers.errors import ErrorKind, ProviderError, TransientError
+from tutopanda_providers.contracts import BlobRef, ErrorKind, ProviderError, TransientError
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem

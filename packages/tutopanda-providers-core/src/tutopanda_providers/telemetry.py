@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Iterable
 
-from tutopanda_providers.secrets import has_known_secrets, scrub
+from tutopanda_providers.contracts import Event, TelemetrySink
 
 #: Names of the events the registry and the pipeline emit.
 INVOKE_START = "provider.invoke.start"
@@ -28,28 +25,6 @@ FALLBACK = "provider.invoke.fallback"
 CACHE_HIT = "provider.cache.hit"
 WARM_START = "provider.warm_start"
 PLUGIN_ERROR = "provider.plugin.error"
-
-
-@dataclass(frozen=True)
-class Event:
-    """One telemetry event: a name, when it happened, and flat attributes."""
-
-    name: str
-    attributes: Mapping[str, Any]
-    timestamp: float = field(default_factory=time.time)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The event as a JSON-able dict."""
-        return {"name": self.name, "timestamp": self.timestamp, **dict(self.attributes)}
-
-
-@runtime_checkable
-class TelemetrySink(Protocol):
-    """Receives events. Must not raise; must be cheap (it runs on every invoke)."""
-
-    def emit(self, event: Event) -> None:
-        """Deliver one event."""
-        ...
 
 
 class LoggingSink:
@@ -99,51 +74,6 @@ class FanOutSink:
                 logging.getLogger(__name__).exception("telemetry sink %r failed", sink)
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, (int, float, bool)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    return scrub(str(value))
-
-
-class EventEmitter:
-    """Emits events to a sink with a fixed set of attributes (job id, provider, model).
-
-    Handlers get one in ``request.telemetry`` and call ``emit("replicate.prediction.created",
-    prediction_id=...)``; every value is scrubbed of secrets on the way.
-    """
-
-    __slots__ = ("attributes", "sink")
-
-    def __init__(self, sink: TelemetrySink, attributes: Mapping[str, Any] | None = None) -> None:
-        self.sink = sink
-        self.attributes = dict(attributes or {})
-
-    def emit(self, name: str, **attributes: Any) -> None:
-        """Emit ``name`` with the bound attributes plus ``attributes``."""
-        merged = {**self.attributes, **attributes}
-        if has_known_secrets():
-            merged = {k: _clean(v) for k, v in merged.items()}
-        else:
-            # Nothing to scrub yet: only turn objects into plain text (the common, hot path).
-            for key, value in merged.items():
-                if type(value) not in _PLAIN:
-                    merged[key] = _clean(value)
-        self.sink.emit(Event(name, merged))
-
-    def bind(self, **attributes: Any) -> EventEmitter:
-        """A new emitter with more bound attributes."""
-        return EventEmitter(self.sink, {**self.attributes, **attributes})
-
-
 __all__ = [
     "CACHE_HIT",
     "FALLBACK",
@@ -154,10 +84,7 @@ __all__ = [
     "PLUGIN_ERROR",
     "RATE_LIMIT_WAIT",
     "WARM_START",
-    "Event",
-    "EventEmitter",
     "FanOutSink",
     "ListSink",
     "LoggingSink",
-    "TelemetrySink",
 ]

@@ -477,7 +477,7 @@ class FakeReplicateServer(FakeServer):
         if "json" in (prompt + system).lower():
             schema = _embedded_schema(system) or _embedded_schema(prompt)
             if schema is None:
-                from tutopanda_providers.schemas import Script
+                from tutopanda_providers.contracts import Script
 
                 schema = Script.model_json_schema()
             return json.dumps(generate_from_schema(schema, prompt))

@@ -38,7 +38,7 @@ from tutopanda_providers_testing.keys import (
 from tutopanda_providers_testing.network_guard import NetworkGuard, network_allowed
 
 if TYPE_CHECKING:
-    from tutopanda_providers.registry import ProviderRegistry
+    from tutopanda_providers import ProviderRegistry
     from tutopanda_providers.storage import BlobStore
     from tutopanda_providers.telemetry import ListSink
 
@@ -162,15 +162,14 @@ def provider_registry(
         retries: bool = True,
         **overrides: Any,
     ) -> ProviderRegistry:
-        from tutopanda_providers.registry import create_provider_registry
+        from tutopanda_providers import create_provider_registry
         from tutopanda_providers.secrets import MappingSecretResolver
 
         options = fake_provider_options(fake_replicate, fake_openai)
         for provider, extra in (provider_options or {}).items():
             options[provider] = {**options.get(provider, {}), **extra}
         if not retries and "pipeline" not in overrides:
-            from tutopanda_providers.pipeline import PipelineOptions
-            from tutopanda_providers.retry import RetryPolicy
+            from tutopanda_providers import PipelineOptions, RetryPolicy
 
             overrides["pipeline"] = PipelineOptions(
                 retry=RetryPolicy(max_attempts=1, attempts_per_model=1)

@@ -11,9 +11,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tutopanda_providers.contracts import Artefact, ProducerKind
-from tutopanda_providers.schemas import (
+from tutopanda_providers.contracts import (
+    Artefact,
     GeneratedPrompt,
+    ProducerKind,
     PromptSet,
     ScriptSegment,
     TargetConstraints,

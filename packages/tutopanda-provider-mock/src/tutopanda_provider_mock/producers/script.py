@@ -12,8 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from tutopanda_providers.contracts import Artefact, ProducerKind
-from tutopanda_providers.schemas import Script, ScriptSegment, Source
+from tutopanda_providers.contracts import Artefact, ProducerKind, Script, ScriptSegment, Source
 
 from tutopanda_provider_mock.job import MockJob
 from tutopanda_provider_mock.request import WORDS_PER_MINUTE

@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from tutopanda_providers.cards import (
+from tutopanda_providers.contracts import (
     CostEstimator,
     InputAdapter,
     ModelCard,
     OutputSpec,
     Price,
+    ProducerKind,
 )
-from tutopanda_providers.contracts import ProducerKind
 
 #: The provider name of every card in this package.
 PROVIDER = "replicate"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field
-from tutopanda_providers.cards import GenericInputs, OutputSpec, Price, PriceRate
-from tutopanda_providers.contracts import ProducerKind
+from tutopanda_providers.contracts import GenericInputs, OutputSpec, Price, PriceRate, ProducerKind
 
 from tutopanda_provider_replicate.adapters import InputMapping
 from tutopanda_provider_replicate.models._base import ReplicateInputs, replicate_card

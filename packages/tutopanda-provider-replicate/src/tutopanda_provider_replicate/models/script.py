@@ -12,9 +12,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ConfigDict, Field
-from tutopanda_providers.cards import GenericInputs, ModelCard, OutputSpec, Price, PriceRate
-from tutopanda_providers.contracts import Cost, ProducerKind
-from tutopanda_providers.schemas import ScriptInputs
+from tutopanda_providers.contracts import (
+    Cost,
+    GenericInputs,
+    ModelCard,
+    OutputSpec,
+    Price,
+    PriceRate,
+    ProducerKind,
+    ScriptInputs,
+)
 
 from tutopanda_provider_replicate.adapters import InputMapping
 from tutopanda_provider_replicate.models._base import replicate_card

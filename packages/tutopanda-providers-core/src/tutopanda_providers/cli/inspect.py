@@ -63,7 +63,7 @@ def models(kind: str | None, json_out: bool) -> None:
 
     with failures_to_exit_codes(json_out):
         if kind is not None and kind not in {k.value for k in ProducerKind}:
-            from tutopanda_providers.errors import ConfigurationError
+            from tutopanda_providers.contracts import ConfigurationError
 
             kinds = ", ".join(k.value for k in ProducerKind)
             raise ConfigurationError(f"--kind {kind!r} is not a kind; use one of {kinds}")
@@ -104,7 +104,7 @@ def models(kind: str | None, json_out: bool) -> None:
 
 def plugins(json_out: bool) -> None:
     """The ``plugins`` command."""
-    from tutopanda_providers.hookspecs import HOOK_CONTRACT_VERSION
+    from tutopanda_providers.plugins.hookspecs import HOOK_CONTRACT_VERSION
 
     with failures_to_exit_codes(json_out):
         registry = _registry()
@@ -171,8 +171,8 @@ def doctor(
     """The ``doctor`` command."""
     import asyncio
 
+    from tutopanda_providers.contracts import scrub
     from tutopanda_providers.runner import Catalog, load_plan, load_settings
-    from tutopanda_providers.secrets import scrub
 
     with failures_to_exit_codes(json_out):
         settings = load_settings(settings_path)
@@ -192,8 +192,8 @@ def doctor(
             problems.append(f"plugin {r.name} failed to load: {r.error}")
     settings_problems = catalog.check(registry, producers)
     if not settings_problems:
-        from tutopanda_providers.errors import ConfigurationError
-        from tutopanda_providers.pipeline import PipelineOptions
+        from tutopanda_providers import PipelineOptions
+        from tutopanda_providers.contracts import ConfigurationError
 
         fallbacks = {k: v for k, v in catalog.pipeline_fallbacks().items() if k in producers}
         try:  # the pipeline checks that each fallback can do its primary's job

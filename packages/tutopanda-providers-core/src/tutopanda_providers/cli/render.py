@@ -63,7 +63,7 @@ def error(message: str) -> None:
 
 def exit_code_for(exc: BaseException) -> int:
     """The documented exit code of an error."""
-    from tutopanda_providers.errors import ConfigurationError, InvalidInputError, ProviderError
+    from tutopanda_providers.contracts import ConfigurationError, InvalidInputError, ProviderError
     from tutopanda_providers.runner.errors import BudgetRefusedError, MovieBusyError
 
     if isinstance(exc, BudgetRefusedError):
@@ -80,7 +80,7 @@ def exit_code_for(exc: BaseException) -> int:
 @contextmanager
 def failures_to_exit_codes(json_out: bool) -> Iterator[None]:
     """Print a project error (as text or JSON) and exit with its code."""
-    from tutopanda_providers.errors import ProviderError
+    from tutopanda_providers.contracts import ProviderError
 
     try:
         yield

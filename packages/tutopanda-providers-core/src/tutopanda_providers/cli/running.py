@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # -- invoke ------------------------------------------------------------------------------
 def parse_inputs(items: Sequence[str], inputs_file: Path | None) -> dict[str, Any]:
     """``key=value`` items (JSON values when they parse) over an optional JSON/TOML file."""
-    from tutopanda_providers.errors import ConfigurationError
+    from tutopanda_providers.contracts import ConfigurationError
 
     inputs: dict[str, Any] = {}
     if inputs_file is not None:
@@ -106,8 +106,7 @@ def invoke(
     json_out: bool,
 ) -> None:
     """The ``invoke`` command."""
-    from tutopanda_providers.contracts import Descriptor
-    from tutopanda_providers.errors import ConfigurationError
+    from tutopanda_providers.contracts import ConfigurationError, Descriptor
     from tutopanda_providers.registry import create_provider_registry
     from tutopanda_providers.storage import BlobStore
 

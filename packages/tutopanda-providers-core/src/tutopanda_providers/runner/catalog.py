@@ -13,13 +13,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tutopanda_providers.contracts import Descriptor, Environment, ProducerKind
-from tutopanda_providers.errors import ConfigurationError, ProviderError
+from tutopanda_providers.contracts import (
+    ConfigurationError,
+    Descriptor,
+    Environment,
+    ProducerKind,
+    ProviderError,
+)
 from tutopanda_providers.runner.settings import Settings
 
 if TYPE_CHECKING:
     from tutopanda_providers.contracts import ProducerResult
-    from tutopanda_providers.pipeline import InvokeContext, Next
+    from tutopanda_providers.pipeline.context import InvokeContext, Next
     from tutopanda_providers.registry import ProviderRegistry
 
 

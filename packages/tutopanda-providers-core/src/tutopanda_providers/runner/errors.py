@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tutopanda_providers.errors import BudgetExceededError, ConfigurationError, ProviderError
+from tutopanda_providers.contracts import BudgetExceededError, ConfigurationError, ProviderError
 
 
 class FileProblemError(ConfigurationError):

@@ -27,14 +27,18 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tutopanda_providers.contracts import (
     Artefact,
+    ConfigurationError,
     Cost,
     Descriptor,
+    Event,
+    EventEmitter,
     JobInfo,
     Mode,
     ProducerKind,
     ProducerResult,
+    ProviderError,
+    TelemetrySink,
 )
-from tutopanda_providers.errors import ConfigurationError, ProviderError
 from tutopanda_providers.pricing import estimate_cost
 from tutopanda_providers.runner import movie as log
 from tutopanda_providers.runner.catalog import Catalog, CatalogEntry, ModelDefaultsMiddleware
@@ -44,7 +48,6 @@ from tutopanda_providers.runner.movie import MovieStore
 from tutopanda_providers.runner.plan import Job, Plan
 from tutopanda_providers.runner.references import BadReferenceError, resolve_inputs
 from tutopanda_providers.runner.samples import sample_artefacts
-from tutopanda_providers.telemetry import Event, EventEmitter, TelemetrySink
 
 #: Seconds between rewrites of ``manifest.json`` during a run (always written at the end).
 MANIFEST_WRITE_INTERVAL = 1.0
@@ -380,7 +383,7 @@ class Runner:
             from dataclasses import replace
 
             from tutopanda_providers.pipeline import PipelineOptions, default_middleware
-            from tutopanda_providers.pricing import Budget
+            from tutopanda_providers.pipeline.budget import Budget
             from tutopanda_providers.registry import RegistryOptions, create_provider_registry
 
             base = self._registry_options or RegistryOptions()

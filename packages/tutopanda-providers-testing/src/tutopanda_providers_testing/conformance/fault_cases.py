@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tutopanda_providers.errors import ErrorKind
+from tutopanda_providers.contracts import ErrorKind
 
 from tutopanda_providers_testing.faults import Fault
 

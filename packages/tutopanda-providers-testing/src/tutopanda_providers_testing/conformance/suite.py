@@ -27,8 +27,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
-from tutopanda_providers.contracts import Descriptor, Mode, ProducerKind, ProducerResult
-from tutopanda_providers.errors import ErrorKind, ProviderError
+from tutopanda_providers.contracts import (
+    Descriptor,
+    ErrorKind,
+    Mode,
+    ProducerKind,
+    ProducerResult,
+    ProviderError,
+)
 
 from tutopanda_providers_testing.conformance.checks import (
     as_text,
@@ -44,7 +50,7 @@ from tutopanda_providers_testing.faults import Fault
 from tutopanda_providers_testing.keys import CANARY_OPENAI_KEY, CANARY_REPLICATE_TOKEN
 
 if TYPE_CHECKING:
-    from tutopanda_providers.registry import ProviderRegistry
+    from tutopanda_providers import ProviderRegistry
 
     from tutopanda_providers_testing._server import FakeServer
 

@@ -36,12 +36,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from tutopanda_providers import telemetry as events
-from tutopanda_providers.errors import ConfigurationError
+from tutopanda_providers.contracts import ConfigurationError
 
 if TYPE_CHECKING:
-    from tutopanda_providers.cards import ModelCard
-    from tutopanda_providers.contracts import ProducerResult
-    from tutopanda_providers.pipeline import InvokeContext, Next
+    from tutopanda_providers.contracts import ModelCard, ProducerResult
+    from tutopanda_providers.pipeline.context import InvokeContext, Next
 
 
 #: Limits whose requests are at most this many seconds apart are paced by default.

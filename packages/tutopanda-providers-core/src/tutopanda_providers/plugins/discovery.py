@@ -28,8 +28,8 @@ from typing import Any, Literal
 
 import pluggy
 
-from tutopanda_providers import hookspecs
-from tutopanda_providers.hookspecs import ENTRY_POINT_GROUP, HOOK_CONTRACT_VERSION
+from tutopanda_providers.plugins import hookspecs
+from tutopanda_providers.plugins.hookspecs import ENTRY_POINT_GROUP, HOOK_CONTRACT_VERSION
 
 log = logging.getLogger(__name__)
 

@@ -24,11 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers import telemetry as events
-from tutopanda_providers.contracts import Artefact, Cost, ProducerResult
-from tutopanda_providers.secrets import scrub
+from tutopanda_providers.contracts import Artefact, Cost, ProducerResult, scrub
 
 if TYPE_CHECKING:
-    from tutopanda_providers.pipeline import InvokeContext, Next
+    from tutopanda_providers.pipeline.context import InvokeContext, Next
     from tutopanda_providers.storage import BlobStore
 
 

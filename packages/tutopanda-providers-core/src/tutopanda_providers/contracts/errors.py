@@ -64,7 +64,7 @@ class ProviderError(Exception):
         details: dict[str, Any] | None = None,
         request_sent: bool = False,
     ) -> None:
-        from tutopanda_providers.secrets import scrub
+        from tutopanda_providers.contracts.redaction import scrub
 
         self.message = scrub(message)
         super().__init__(self.message)

@@ -22,16 +22,18 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers import telemetry as events
-from tutopanda_providers.cards import GenericInputs
-from tutopanda_providers.contracts import Descriptor
-from tutopanda_providers.errors import ConfigurationError, ErrorKind, ProviderError
-from tutopanda_providers.retry import ATTEMPTS, MAX_ATTEMPTS
+from tutopanda_providers.contracts import (
+    ConfigurationError,
+    Descriptor,
+    ErrorKind,
+    GenericInputs,
+    ProviderError,
+)
+from tutopanda_providers.pipeline.retry import ATTEMPTS, MAX_ATTEMPTS
 
 if TYPE_CHECKING:
-    from tutopanda_providers.cards import ModelCard
-    from tutopanda_providers.contracts import ProducerResult
-    from tutopanda_providers.pipeline import InvokeContext, Next
-    from tutopanda_providers.registry import ProviderRegistry
+    from tutopanda_providers.contracts import ModelCard, ProducerResult
+    from tutopanda_providers.pipeline.context import InvokeContext, ModelResolver, Next
 
 #: Failures a different model cannot fix, or after which trying one could pay twice.
 NO_FALLBACK_KINDS = frozenset(
@@ -135,7 +137,7 @@ def check_compatible(primary: ModelCard, fallback: ModelCard) -> None:
 
 
 def check_fallbacks(
-    registry: ProviderRegistry, fallbacks: Mapping[str, Sequence[Descriptor | str]]
+    registry: ModelResolver, fallbacks: Mapping[str, Sequence[Descriptor | str]]
 ) -> set[tuple[str, str]]:
     """Check every configured fallback against the registry's cards; called at registry build.
 
@@ -173,7 +175,7 @@ def check_fallbacks(
     return checked
 
 
-def _primary_card(registry: ProviderRegistry, key: str) -> ModelCard | None:
+def _primary_card(registry: ModelResolver, key: str) -> ModelCard | None:
     if "/" not in key:
         return None  # a producer name
     try:
@@ -198,10 +200,10 @@ class FallbackMiddleware:
         self.fallbacks: dict[str, tuple[Descriptor, ...]] = {
             key: tuple(_descriptor(d) for d in chain) for key, chain in fallbacks.items()
         }
-        self._registry: ProviderRegistry | None = None
+        self._registry: ModelResolver | None = None
         self._checked: set[tuple[str, str]] = set()
 
-    def bind(self, registry: ProviderRegistry) -> None:
+    def bind(self, registry: ModelResolver) -> None:
         """Check the configured fallbacks against ``registry`` and keep it to resolve them.
 
         Raises:

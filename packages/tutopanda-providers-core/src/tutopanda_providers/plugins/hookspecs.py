@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from tutopanda_providers.pipeline import Middleware
-    from tutopanda_providers.registry import Implementation
+    from tutopanda_providers.pipeline.context import Middleware
+    from tutopanda_providers.plugins.implementation import Implementation
     from tutopanda_providers.secrets import SecretResolver
 
 #: The pluggy project name.

@@ -18,11 +18,11 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from tutopanda_providers.errors import ProviderTimeoutError
+from tutopanda_providers.contracts import ProviderTimeoutError
 
 if TYPE_CHECKING:
     from tutopanda_providers.contracts import ProducerResult
-    from tutopanda_providers.pipeline import InvokeContext, Next
+    from tutopanda_providers.pipeline.context import InvokeContext, Next
 
 
 class DeadlineMiddleware:

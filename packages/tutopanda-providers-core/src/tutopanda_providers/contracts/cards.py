@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from tutopanda_providers.contracts import Cost, CostItem, ProducerKind
-from tutopanda_providers.errors import InvalidInputError
+from tutopanda_providers.contracts.data import Cost, CostItem, ProducerKind
+from tutopanda_providers.contracts.errors import InvalidInputError
 
 
 class InputModel(BaseModel):
