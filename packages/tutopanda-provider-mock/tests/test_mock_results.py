@@ -36,7 +36,7 @@ async def test_result_is_marked_mocked_and_costs_nothing_beside_the_live_estimat
     assert cost.estimated_live.status == "estimated"
     assert result.provider.provider == "replicate"
     assert result.provider.model == "google/nano-banana"
-    assert result.provider.prediction_id and result.provider.prediction_id.startswith("mock-")
+    assert result.provider.remote_job_id and result.provider.remote_job_id.startswith("mock-")
 
 
 async def test_a_model_without_a_known_price_says_the_live_cost_is_unknown(

@@ -156,7 +156,7 @@ async def batching(sizes: list[int], segments: int) -> list[tuple[int, int, int,
                 registry.card(PROMPT).validate_inputs(inputs)
             )
             result = await registry.invoke(PROMPT, inputs)
-            usage = result.provider.extra["usage"]
+            usage = result.provider.usage.model_dump() if result.provider.usage else {}
             rows.append(
                 (
                     size,

@@ -286,8 +286,9 @@ async def test_script_cost_is_computed_from_the_reported_usage(live: Live) -> No
     assert cost.status == "known"
     assert cost.amount_usd == pytest.approx(expected)
     assert cost.source and "provider-apis.md" in cost.source
-    assert result.provider.extra["usage"]["output_tokens"] == usage["output_tokens"]
-    assert result.provider.extra["usage"]["reasoning_tokens"] == 64
+    assert result.provider.usage is not None
+    assert result.provider.usage.output_tokens == usage["output_tokens"]
+    assert result.provider.usage.reasoning_tokens == 64
 
 
 async def test_prompts_come_one_call_per_batch_and_fit_every_target(prompt_live: Live) -> None:
@@ -320,7 +321,7 @@ async def test_prompts_come_one_call_per_batch_and_fit_every_target(prompt_live:
     }
     assert all(a["reason"] for a in adjustments)
     out = sum(r["usage"]["output_tokens"] for r in live.server.responses)
-    assert result.provider.extra["usage"]["output_tokens"] == out
+    assert result.provider.usage is not None and result.provider.usage.output_tokens == out
 
 
 async def test_prompt_request_carries_each_targets_constraints(prompt_live: Live) -> None:

@@ -19,7 +19,7 @@ def test_plugin_is_found_through_its_real_entry_point() -> None:
     assert report.status == "loaded"
     assert registry.card("openai/gpt-5").kind is ProducerKind.SCRIPT
     assert registry.card("openai/gpt-5-mini").kind is ProducerKind.PROMPT
-    assert registry.modes_for(Descriptor.parse("openai/gpt-5")) == ["live"]
+    assert registry.served_modes(Descriptor.parse("openai/gpt-5")) == ["live"]
 
 
 def test_loading_the_plugin_and_listing_models_does_not_import_openai() -> None:

@@ -83,7 +83,7 @@ async def test_every_model_succeeds_through_the_sdk_and_stores_verified_outputs(
 
     assert fake.predictions_created == 1 and _creates(fake) == 1
     prediction = fake.predictions[0]
-    assert result.provider.prediction_id == prediction.id
+    assert result.provider.remote_job_id == prediction.id
     assert result.provider.model_version == prediction.version
     assert _event_ids(sink, PREDICTION_CREATED) == [prediction.id]
     assert result.meta.mocked is False
@@ -150,10 +150,10 @@ async def test_a_known_prediction_id_is_resumed_not_paid_for_again(
     crashed.predictions.create(model=VEO, input={"prompt": "a bee", "duration": 4})
     (prediction,) = fake.predictions
 
-    handler, rerun = direct(VEO, VEO_INPUTS, resume={"prediction_id": prediction.id})
+    handler, rerun = direct(VEO, VEO_INPUTS, resume={"remote_job_id": prediction.id})
     result = await handler.invoke(rerun)
 
-    assert result.provider.prediction_id == prediction.id
+    assert result.provider.remote_job_id == prediction.id
     assert fake.predictions_created == 1 and _creates(fake) == 1
     assert _event_ids(sink, PREDICTION_RESUMED) == [prediction.id]
 
@@ -293,7 +293,7 @@ async def test_a_create_whose_answer_was_lost_is_adopted_not_sent_again(
     handler, request = direct(VEO, VEO_INPUTS)
     result = await handler.invoke(request)
     (prediction,) = fake.predictions
-    assert result.provider.prediction_id == prediction.id
+    assert result.provider.remote_job_id == prediction.id
     assert result.provider.extra["adopted"] is True
     assert _event_ids(sink, PREDICTION_ADOPTED) == [prediction.id]
     assert _creates(fake) == 1
@@ -345,7 +345,7 @@ async def test_a_poll_fault_reaches_the_server_once_and_a_retry_resumes(
     assert len(fake.log.for_route("get")) == 1
 
     result = await handler.invoke(request)  # what the registry's retry does
-    assert result.provider.prediction_id == fake.predictions[0].id
+    assert result.provider.remote_job_id == fake.predictions[0].id
     assert _creates(fake) == 1 and fake.predictions_created == 1
     assert _event_ids(sink, PREDICTION_RESUMED) == [fake.predictions[0].id]
 

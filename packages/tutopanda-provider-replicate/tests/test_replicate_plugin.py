@@ -51,4 +51,4 @@ def test_every_card_is_served_live_through_the_entry_point() -> None:
     served = {c.model for c in registry.list_models() if c.provider == "replicate"}
     assert served == {c.model for c in CARDS}
     for card in CARDS:
-        assert registry.modes_for(Descriptor(provider="replicate", model=card.model)) == ["live"]
+        assert registry.served_modes(Descriptor(provider="replicate", model=card.model)) == ["live"]

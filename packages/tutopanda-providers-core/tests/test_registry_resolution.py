@@ -382,8 +382,8 @@ def test_live_and_mock_handlers_of_one_model_are_cached_separately(mixed: Provid
 def test_use_mock_accepts_any_iterable_and_is_stored_frozen(tmp_path: Path) -> None:
     registry = build(tmp_path, [("cards", CARDS)], use_mock=["image"])
     assert registry.use_mock == frozenset({"image"})
-    assert registry.mode_for("ImageProducer", "image") == "mock"
-    assert registry.mode_for("ImageProducer", "video") == "live"
+    assert registry.mode_for_job("ImageProducer", "image") == "mock"
+    assert registry.mode_for_job("ImageProducer", "video") == "live"
 
 
 async def test_inputs_are_validated_before_the_handler_runs(tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ class FakeHandler:
             }
         )
         if self.mode == "live":
-            request.telemetry.emit("fake.prediction.created", prediction_id=f"p-{request.job.id}")
+            request.report_remote_job(f"p-{request.job.id}")
             if request.job.id in self.behaviour.die_after_create and not request.resume:
                 raise Interrupted()
         if ref in self.behaviour.failing:
@@ -511,7 +511,7 @@ def test_a_remote_job_in_flight_when_the_run_died_is_resumed(setup: Setup) -> No
     setup.behaviour.calls.clear()
     setup.run(live=True, concurrency=1)
     image_0 = [c for c in setup.behaviour.calls if c["job"] == "image_0"]
-    assert image_0[0]["resume"] == {"prediction_id": "p-image_0"}
+    assert image_0[0]["resume"] == {"remote_job_id": "p-image_0"}
     # Jobs that finished before the crash were not paid for twice.
     assert "script" not in {c["job"] for c in setup.behaviour.calls}
 

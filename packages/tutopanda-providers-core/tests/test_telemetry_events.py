@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from tutopanda_providers import Descriptor
-from tutopanda_providers.contracts import AuthError, TransientError
+from tutopanda_providers.contracts import AuthError, TokenUsage, TransientError
 from tutopanda_providers.pipeline import PipelineOptions
 from tutopanda_providers.pipeline.retry import RetryPolicy
 from tutopanda_providers.telemetry import FanOutSink, ListSink
@@ -158,7 +158,7 @@ async def test_the_otel_sink_records_prompts_and_tokens_only_when_given(kit, ote
 
     async def with_usage(request):
         result = await original(request)
-        result.provider.extra["usage"] = {"input_tokens": 12, "output_tokens": 34}
+        result.provider.usage = TokenUsage(input_tokens=12, output_tokens=34)
         return result
 
     resolved.handler.invoke = with_usage

@@ -196,7 +196,7 @@ class ReplicateReference(_Base):
             provider=ProviderMetadata(
                 provider=self.provider,
                 model=self.model,
-                prediction_id=created["id"],
+                remote_job_id=created["id"],
                 cost=Cost.unknown("the reference handler does not price"),
             ),
             meta=ResultMeta(mocked=False),

@@ -93,7 +93,7 @@ class MockHandler:
                 model=self.model,
                 environment=self.environment,
                 model_version=f"mock-{HANDLER_VERSION}",
-                prediction_id=f"mock-{digest[:24]}",
+                remote_job_id=f"mock-{digest[:24]}",
                 cost=Cost.mocked(estimate_live_cost(self.card, request.inputs)),
                 extra={"fingerprint": digest, "mime": job.media.mime},
             ),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from tutopanda_providers.contracts import Cost, CostItem
+from tutopanda_providers.contracts import TokenUsage as ProviderTokenUsage
 
 if TYPE_CHECKING:
     from tutopanda_providers.contracts import ModelCard, Price
@@ -67,6 +68,15 @@ class TokenUsage:
             self.cached_tokens + other.cached_tokens,
             self.output_tokens + other.output_tokens,
             self.reasoning_tokens + other.reasoning_tokens,
+        )
+
+    def as_metadata(self) -> ProviderTokenUsage:
+        """The counts as :class:`ProviderMetadata`'s typed ``usage`` field."""
+        return ProviderTokenUsage(
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            reasoning_tokens=self.reasoning_tokens,
+            cached_tokens=self.cached_tokens,
         )
 
     def to_dict(self) -> dict[str, int]:

@@ -163,8 +163,8 @@ class PromptHandler:
                 model_version=next((r.model_version for r in results if r.model_version), None),
                 response_ids=response_ids,
                 cost=cost,
+                usage=usage.as_metadata(),
                 extra={
-                    "usage": usage.to_dict(),
                     "calls": len(response_ids),
                     "batch_size": inputs.batch_size,
                     "reasoning_effort": inputs.reasoning_effort,

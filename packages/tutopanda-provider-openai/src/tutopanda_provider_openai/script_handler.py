@@ -147,8 +147,8 @@ class ScriptHandler:
             model_version=reading.model,
             response_ids=[reading.id] if reading.id else [],
             cost=cost,
+            usage=reading.usage.as_metadata(),
             extra={
-                "usage": reading.usage.to_dict(),
                 "web_search_calls": reading.web_search_calls,
                 "reasoning_effort": inputs.reasoning_effort,
                 "sources": {

@@ -4,9 +4,10 @@ One :class:`ReplicateHandler` serves one model. Per invoke:
 
 1. **Create** the prediction with ``predictions.async_create(model=..., input=..., wait=False)``
    (no ``Prefer: wait``: the SDK's sync mode returns partial outputs when the server answers
-   ``processing``). The prediction id is emitted at once as ``replicate.prediction.created``
-   so the runner can persist it.
-2. **Resume** instead of creating when ``request.resume["prediction_id"]`` is set (a re-run of
+   ``processing``). The prediction id is reported at once through
+   ``request.report_remote_job`` (and emitted as ``replicate.prediction.created``) so the
+   runner can persist it.
+2. **Resume** instead of creating when ``request.resume_remote_job_id`` is set (a re-run of
    a crashed job), or when an earlier attempt of the same job in this process already created
    one (a retry after a lost poll or a cut download): no second prediction is paid for.
 3. **Poll** with a growing delay (``poll_initial``, times ``poll_factor`` after each poll, up to ``poll_max``) until
@@ -51,6 +52,7 @@ from tutopanda_providers.contracts import (
     ProviderMetadata,
     ProviderTimeoutError,
     ResultMeta,
+    TokenUsage,
     TransientError,
 )
 from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
@@ -275,7 +277,7 @@ class ReplicateHandler:
     # -- create or resume --------------------------------------------------------------
     async def _start(self, api: NoRetryClient, run: _Run) -> PredictionView:
         request = run.request
-        resume_id = request.resume.get("prediction_id") or self._inflight.get(request.job.id)
+        resume_id = request.resume_remote_job_id or self._inflight.get(request.job.id)
         if resume_id:
             prediction = await self._get(api, str(resume_id), action="resume the prediction")
             if prediction.model and prediction.model != self.model:
@@ -288,6 +290,7 @@ class ReplicateHandler:
                 )
             run.prediction_id, run.resumed = prediction.id, True
             self._remember(request.job.id, prediction.id)
+            request.report_remote_job(prediction.id, resumed=True, status=prediction.status)
             request.telemetry.emit(
                 PREDICTION_RESUMED,
                 prediction_id=prediction.id,
@@ -321,6 +324,7 @@ class ReplicateHandler:
             prediction = await self._adopt(api, payload, run, cause=type(exc).__name__)
         run.prediction_id = prediction.id
         self._remember(request.job.id, prediction.id)
+        request.report_remote_job(prediction.id, status=prediction.status)
         request.telemetry.emit(
             PREDICTION_CREATED,
             prediction_id=prediction.id,
@@ -468,8 +472,9 @@ class ReplicateHandler:
             model=self.model,
             environment=self.environment,
             model_version=prediction.version,
-            prediction_id=prediction.id,
+            remote_job_id=prediction.id,
             response_ids=[prediction.id],
+            usage=_token_usage(prediction.metrics),
             latency_ms=(time.perf_counter() - started) * 1000,
             cost=self._cost(request.inputs, artefacts),
             extra={
@@ -590,6 +595,18 @@ class ReplicateHandler:
 
     def _forget(self, job_id: str) -> None:
         self._inflight.pop(job_id, None)
+
+
+def _token_usage(metrics: Mapping[str, Any]) -> TokenUsage | None:
+    """Tokens a language model on Replicate reported (``input_token_count`` /
+    ``output_token_count`` in the prediction's metrics), or ``None`` for other models."""
+    inputs, outputs = metrics.get("input_token_count"), metrics.get("output_token_count")
+    if not isinstance(inputs, int) and not isinstance(outputs, int):
+        return None
+    return TokenUsage(
+        input_tokens=inputs if isinstance(inputs, int) else None,
+        output_tokens=outputs if isinstance(outputs, int) else None,
+    )
 
 
 def _with_prediction(error: ProviderError, prediction_id: str) -> ProviderError:

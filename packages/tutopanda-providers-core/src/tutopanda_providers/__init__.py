@@ -51,6 +51,7 @@ from tutopanda_providers.contracts import (
     QuotaError,
     RateLimitedError,
     ResultMeta,
+    TokenUsage,
     TransientError,
     UnknownModelError,
 )
@@ -58,6 +59,7 @@ from tutopanda_providers.handler import (
     HandlerContext,
     ProducerHandler,
     ProducerRequest,
+    RemoteJob,
     WarmStartContext,
 )
 from tutopanda_providers.pipeline import PipelineOptions, RateLimit, RetryPolicy
@@ -121,9 +123,11 @@ __all__ = [
     "RateLimit",
     "RateLimitedError",
     "RegistryOptions",
+    "RemoteJob",
     "ResolvedHandler",
     "ResultMeta",
     "RetryPolicy",
+    "TokenUsage",
     "TransientError",
     "UnknownModelError",
     "WarmStartContext",

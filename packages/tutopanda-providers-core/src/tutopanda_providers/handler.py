@@ -6,8 +6,10 @@ the telemetry emitter and (for a factory) the secret resolver.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -27,9 +29,83 @@ if TYPE_CHECKING:
     from tutopanda_providers.storage import BlobStore
 
 
+#: The key of :attr:`ProducerRequest.resume` naming the remote job to pick up.
+RESUME_REMOTE_JOB = "remote_job_id"
+#: What event logs written before the remote-job callback called it (Replicate's word).
+_LEGACY_RESUME_KEY = "prediction_id"
+
+
+@dataclass(frozen=True)
+class RemoteJob:
+    """A job a provider runs on its side (a Replicate prediction, an OpenAI background response).
+
+    Reported through :meth:`ProducerRequest.report_remote_job` as soon as it exists, so a
+    runner can log its id durably and a re-run after a crash resumes it instead of paying twice.
+
+    Attributes:
+        id: the provider's id of the remote job.
+        provider / model: the model it runs (``provider/model`` as in the descriptor).
+        resumed: True when the handler picked up an existing remote job instead of creating one.
+        status: the provider's status word when reported (``starting``), if known.
+    """
+
+    id: str
+    provider: str
+    model: str
+    resumed: bool = False
+    status: str | None = None
+
+
+def model_inputs(
+    model_defaults: Mapping[str, Mapping[str, Any]], ref: str, inputs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The inputs for the model ``ref``: its defaults (``model_defaults[ref]``) under ``inputs``.
+
+    THE one place model defaults are merged: the runner uses it to prepare a job, the
+    validation middleware for a fallback model (which gets its own defaults, never the
+    primary's).
+    """
+    defaults = model_defaults.get(ref)
+    return {**defaults, **inputs} if defaults else dict(inputs)
+
+
+def request_fingerprint(
+    descriptor: Descriptor,
+    mode: Mode,
+    handler_version: str,
+    inputs: Mapping[str, Any],
+    upstream: Mapping[str, Any] | None = None,
+) -> str:
+    """The sha256 (64 hex digits) of everything that decides an invoke's output.
+
+    Provider, model, environment, mode, handler version, the validated inputs (model defaults
+    merged in) and the upstream artefacts (blob hash, else text, else data) as canonical JSON.
+    The runner's fingerprint (is a job up to date, may a remote job be resumed) and the result
+    cache's key are both this function, so they cannot disagree about what changed.
+    """
+    upstream_facts = {
+        name: (a.blob.sha256 if a.blob is not None else a.text if a.text is not None else a.data)
+        for name, a in sorted((upstream or {}).items())
+        if isinstance(a, Artefact)
+    }
+    payload = [
+        descriptor.provider,
+        descriptor.model,
+        descriptor.environment,
+        mode,
+        handler_version,
+        inputs,
+        upstream_facts,
+    ]
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @dataclass
 class ProducerRequest:
     """Everything a handler needs for one invoke.
+
+    Build one with :meth:`ProviderRegistry.new_request`; a runner never changes it afterwards.
 
     Attributes:
         job: the runner's job metadata.
@@ -39,8 +115,16 @@ class ProducerRequest:
         storage: where to write blobs.
         telemetry: emits events tagged with this job.
         deadline: ``time.monotonic()`` value after which the job is abandoned, or ``None``.
-        resume: facts from an earlier run of the same job (e.g. ``prediction_id``) so a handler
-            can pick up a remote job instead of paying for a new one.
+        resume: facts from an earlier run of the same job (``{"remote_job_id": ...}``) so a
+            handler can pick up a remote job instead of paying for a new one; read it with
+            :attr:`resume_remote_job_id`.
+        producer_inputs: the producer-level inputs before model defaults and validation; a
+            fallback model is validated from these (``None``: ``inputs`` are producer-level).
+        model_defaults: default inputs per ``provider/model``, laid under the inputs of
+            whichever model runs (see :func:`model_inputs`).
+        validated: ``inputs`` are already validated against this descriptor's card (with its
+            defaults): the pipeline does not validate them again.
+        on_remote_job: called with a :class:`RemoteJob` as soon as the provider has one.
     """
 
     job: JobInfo
@@ -51,10 +135,54 @@ class ProducerRequest:
     upstream: Mapping[str, Artefact] = field(default_factory=dict)
     deadline: float | None = None
     resume: Mapping[str, Any] = field(default_factory=dict)
+    producer_inputs: Mapping[str, Any] | None = None
+    model_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    validated: bool = False
+    on_remote_job: Callable[[RemoteJob], None] | None = None
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline, or ``None`` when there is none."""
         return None if self.deadline is None else self.deadline - time.monotonic()
+
+    @property
+    def resume_remote_job_id(self) -> str | None:
+        """The remote job an earlier run of this job started, or ``None``.
+
+        Also read under ``prediction_id``, the key event logs used before ``remote_job_id``.
+        """
+        found = self.resume.get(RESUME_REMOTE_JOB) or self.resume.get(_LEGACY_RESUME_KEY)
+        return str(found) if found else None
+
+    def report_remote_job(
+        self, remote_job_id: str, *, resumed: bool = False, status: str | None = None
+    ) -> None:
+        """Tell the caller a remote job exists for this request (call it as soon as it does).
+
+        A callback that raises is not the handler's failure: the error is reported as a
+        ``remote_job.report_failed`` event and the job goes on.
+        """
+        if self.on_remote_job is None:
+            return
+        remote = RemoteJob(
+            id=remote_job_id,
+            provider=self.descriptor.provider,
+            model=self.descriptor.model,
+            resumed=resumed,
+            status=status,
+        )
+        try:
+            self.on_remote_job(remote)
+        except Exception as exc:
+            self.telemetry.emit(
+                "remote_job.report_failed",
+                remote_job_id=remote_job_id,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+
+    def inputs_for_model(self, ref: str) -> dict[str, Any]:
+        """Producer-level inputs for the model ``ref``, its own defaults laid under them."""
+        base = self.inputs if self.producer_inputs is None else self.producer_inputs
+        return model_inputs(self.model_defaults, ref, base)
 
 
 @dataclass
@@ -104,4 +232,13 @@ class ProducerHandler(Protocol):
         ...
 
 
-__all__ = ["HandlerContext", "ProducerHandler", "ProducerRequest", "WarmStartContext"]
+__all__ = [
+    "RESUME_REMOTE_JOB",
+    "HandlerContext",
+    "ProducerHandler",
+    "ProducerRequest",
+    "RemoteJob",
+    "WarmStartContext",
+    "model_inputs",
+    "request_fingerprint",
+]

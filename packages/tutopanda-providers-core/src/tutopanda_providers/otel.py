@@ -11,7 +11,7 @@ OpenTelemetry GenAI semantic conventions:
 * ``gen_ai.operation.name`` — ``chat`` for script and prompt models, ``generate_content`` for
   media models
 * ``gen_ai.usage.input_tokens`` / ``gen_ai.usage.output_tokens`` — when the handler reports
-  ``provider.extra["usage"]``
+  ``provider.usage``
 * ``error.type`` — the :class:`~tutopanda_providers.errors.ErrorKind` of a failure
 
 Metrics: ``gen_ai.client.operation.duration`` (seconds) and ``gen_ai.client.token.usage``

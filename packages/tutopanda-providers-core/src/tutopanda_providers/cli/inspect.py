@@ -45,7 +45,7 @@ def model_rows(registry: Any, kind: str | None) -> list[dict[str, Any]]:
                 "provider": card.provider,
                 "model": card.model,
                 "kind": card.kind.value,
-                "modes": registry.modes_for(descriptor),
+                "modes": registry.served_modes(descriptor),
                 "price_unit": card.price.unit,
                 "price_usd": main.usd if main else None,
                 "price_source": card.price.source,
@@ -192,12 +192,11 @@ def doctor(
             problems.append(f"plugin {r.name} failed to load: {r.error}")
     settings_problems = catalog.check(registry, producers)
     if not settings_problems:
-        from tutopanda_providers import PipelineOptions
         from tutopanda_providers.contracts import ConfigurationError
 
         fallbacks = {k: v for k, v in catalog.pipeline_fallbacks().items() if k in producers}
         try:  # the pipeline checks that each fallback can do its primary's job
-            _registry("mock", pipeline=PipelineOptions(fallbacks=fallbacks)).middleware  # noqa: B018
+            registry.check_fallbacks(fallbacks)
         except ConfigurationError as exc:
             settings_problems.append(exc.message)
     problems.extend(settings_problems)

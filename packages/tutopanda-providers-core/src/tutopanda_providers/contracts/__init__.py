@@ -35,6 +35,7 @@ from tutopanda_providers.contracts.data import (
     ProducerResult,
     ProviderMetadata,
     ResultMeta,
+    TokenUsage,
 )
 from tutopanda_providers.contracts.errors import (
     RETRYABLE_KINDS,
@@ -119,6 +120,7 @@ __all__ = [
     "QuotaError",
     "RateLimitedError",
     "ResultMeta",
+    "TokenUsage",
     "Script",
     "ScriptInputs",
     "ScriptSegment",

@@ -173,18 +173,51 @@ class Cost(_Data):
         )
 
 
+class TokenUsage(_Data):
+    """Tokens a language model reported for one call (counts; ``None`` when not reported).
+
+    ``input_tokens`` include ``cached_tokens``; ``output_tokens`` include ``reasoning_tokens``
+    (the providers' own accounting).
+    """
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cached_tokens: int | None = None
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        """The sum of two calls' usage (a field unknown on both sides stays unknown)."""
+
+        def plus(a: int | None, b: int | None) -> int | None:
+            return None if a is None and b is None else (a or 0) + (b or 0)
+
+        return TokenUsage(
+            input_tokens=plus(self.input_tokens, other.input_tokens),
+            output_tokens=plus(self.output_tokens, other.output_tokens),
+            reasoning_tokens=plus(self.reasoning_tokens, other.reasoning_tokens),
+            cached_tokens=plus(self.cached_tokens, other.cached_tokens),
+        )
+
+
 class ProviderMetadata(_Data):
-    """What the provider told us: ids, model version, attempts, latency and cost."""
+    """What the provider told us: ids, model version, attempts, latency, cost, token usage.
+
+    Attributes:
+        remote_job_id: the provider's id of the job it ran (a Replicate prediction, an OpenAI
+            background response), when there is one; what a re-run resumes from.
+        usage: tokens a language model reported, or ``None`` for models that report none.
+    """
 
     provider: str
     model: str
     environment: Environment = "local"
     model_version: str | None = None
     response_ids: list[str] = Field(default_factory=list)
-    prediction_id: str | None = None
+    remote_job_id: str | None = None
     attempts: int = 1
     latency_ms: float | None = None
     cost: Cost = Field(default_factory=lambda: Cost.unknown("the handler did not report a cost"))
+    usage: TokenUsage | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -233,4 +266,5 @@ __all__ = [
     "ProducerResult",
     "ProviderMetadata",
     "ResultMeta",
+    "TokenUsage",
 ]

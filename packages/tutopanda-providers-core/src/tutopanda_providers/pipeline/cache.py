@@ -1,8 +1,10 @@
 """An opt-in result cache: the same request to the same model and handler version is served
 from disk instead of calling the provider again.
 
-The key is the sha256 of ``(provider, model, environment, mode, handler version, validated
-inputs, upstream blob hashes)`` as canonical JSON, so a change of any of them is a miss. The
+The key is :func:`~tutopanda_providers.handler.request_fingerprint`: the sha256 of
+``(provider, model, environment, mode, handler version, validated inputs, upstream blob
+hashes)`` as canonical JSON, so a change of any of them is a miss. It is the runner's job
+fingerprint too: one function decides "same output" for both. The
 value is the :class:`~tutopanda_providers.contracts.ProducerResult` as JSON in
 ``<directory>/<key[:2]>/<key>.json`` (written atomically); media stays in blob storage, and a
 hit is served only when every blob it names still exists there. A small in-memory front keeps
@@ -14,8 +16,6 @@ original cost in ``cost.estimated_live``, and emits ``provider.cache.hit``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import tempfile
 from collections import OrderedDict
@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers import telemetry as events
-from tutopanda_providers.contracts import Artefact, Cost, ProducerResult, scrub
+from tutopanda_providers.contracts import Cost, ProducerResult, scrub
+from tutopanda_providers.handler import request_fingerprint
 
 if TYPE_CHECKING:
     from tutopanda_providers.pipeline.context import InvokeContext, Next
@@ -47,24 +48,19 @@ class CacheOptions:
 
 
 def cache_key(context: InvokeContext) -> str:
-    """The cache key of an invoke (call after validation: the inputs are the model's own)."""
+    """The cache key of an invoke (call after validation: the inputs are the model's own).
+
+    The request's :func:`~tutopanda_providers.handler.request_fingerprint`, the same value the
+    runner records as the job's fingerprint.
+    """
     request = context.request
-    upstream = {
-        name: (a.blob.sha256 if a.blob is not None else a.text if a.text is not None else a.data)
-        for name, a in sorted(request.upstream.items())
-        if isinstance(a, Artefact)
-    }
-    payload = [
-        request.descriptor.provider,
-        request.descriptor.model,
-        request.descriptor.environment,
+    return request_fingerprint(
+        request.descriptor,
         context.mode,
         context.state.get("handler_version", ""),
         request.inputs,
-        upstream,
-    ]
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+        request.upstream,
+    )
 
 
 class ResultCache:

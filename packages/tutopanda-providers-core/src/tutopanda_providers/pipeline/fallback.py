@@ -228,7 +228,9 @@ class FallbackMiddleware:
         if registry is None:
             raise ConfigurationError("FallbackMiddleware was not bound to a registry")
         request = context.request
-        raw_inputs = request.inputs  # producer-level: validation replaces, never mutates, them
+        # Producer-level inputs: a fallback is validated from these with its own model defaults
+        # (validation replaces, never mutates, them).
+        raw_inputs = request.inputs if request.producer_inputs is None else request.producer_inputs
         primary = context.card
         first = f"{request.descriptor.provider}/{request.descriptor.model}"
         try:  # the primary, on the fast path: most jobs never need a fallback
@@ -293,6 +295,7 @@ class FallbackMiddleware:
                     request,
                     descriptor=descriptor,
                     inputs=dict(raw_inputs),
+                    validated=False,
                     telemetry=request.telemetry.bind(
                         provider=descriptor.provider, model=descriptor.model
                     ),

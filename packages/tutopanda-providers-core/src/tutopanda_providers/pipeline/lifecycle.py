@@ -7,7 +7,6 @@ import itertools
 import logging
 import time
 import traceback
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers import telemetry as events
@@ -102,12 +101,9 @@ class LifecycleMiddleware:
             provider.latency_ms = elapsed
         cost = provider.cost
         meta = result.meta
-        usage = provider.extra.get("usage") if provider.extra else None
-        if isinstance(usage, Mapping):
-            tokens = {
-                "input_tokens": usage.get("input_tokens"),
-                "output_tokens": usage.get("output_tokens"),
-            }
+        usage = provider.usage
+        if usage is not None:
+            tokens = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
         else:
             tokens = _NO_TOKENS
         emitter.emit(

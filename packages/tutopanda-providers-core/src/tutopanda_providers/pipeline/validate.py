@@ -18,8 +18,18 @@ class ValidationMiddleware:
     order = ORDER_VALIDATE
 
     async def __call__(self, context: InvokeContext, call_next: Next) -> ProducerResult:
-        """Replace the request's inputs with the validated ones (defaults applied)."""
-        context.request.inputs = context.card.validate_inputs(context.request.inputs)
+        """Replace the request's inputs with the validated ones (defaults applied).
+
+        The model's default inputs (``request.model_defaults``) are laid under the request's
+        first. A request the caller already validated (``request.validated``, as the runner
+        prepares each job) is not validated again.
+        """
+        request = context.request
+        if not request.validated:
+            request.inputs = context.card.validate_inputs(
+                request.inputs_for_model(context.card.ref)
+            )
+            request.validated = True
         result = await call_next(context)
         result.meta.middleware.append(self.name)
         return result

@@ -20,11 +20,10 @@ from tutopanda_providers.contracts import (
     ProducerKind,
     ProviderError,
 )
+from tutopanda_providers.handler import model_inputs
 from tutopanda_providers.runner.settings import Settings
 
 if TYPE_CHECKING:
-    from tutopanda_providers.contracts import ProducerResult
-    from tutopanda_providers.pipeline.context import InvokeContext, Next
     from tutopanda_providers.registry import ProviderRegistry
 
 
@@ -46,11 +45,7 @@ class CatalogEntry:
 
     def inputs_for(self, descriptor: Descriptor, job_inputs: Mapping[str, Any]) -> dict[str, Any]:
         """Model defaults, under producer defaults, under the job's own inputs."""
-        return {
-            **dict(self.model_defaults.get(str(descriptor), {})),
-            **dict(self.inputs),
-            **dict(job_inputs),
-        }
+        return model_inputs(self.model_defaults, str(descriptor), {**self.inputs, **job_inputs})
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON (what ``providers.json`` records)."""
@@ -197,26 +192,4 @@ class Catalog:
         return {name: self.entries[name].to_dict() for name in sorted(self.entries)}
 
 
-class ModelDefaultsMiddleware:
-    """Lays the settings' per-model default inputs under a job's inputs, for the model that runs.
-
-    It sits inside the fallback middleware and outside validation, so a fallback model gets its
-    own defaults, never the primary's.
-    """
-
-    name = "model_defaults"
-    order = 25
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-
-    async def __call__(self, context: InvokeContext, call_next: Next) -> ProducerResult:
-        """Merge ``model_defaults[<model>]`` of the job's producer under the request's inputs."""
-        entry = self.catalog.entries.get(context.request.job.producer)
-        defaults = entry.model_defaults.get(context.card.ref) if entry else None
-        if defaults:
-            context.request.inputs = {**dict(defaults), **dict(context.request.inputs)}
-        return await call_next(context)
-
-
-__all__ = ["Catalog", "CatalogEntry", "ModelDefaultsMiddleware", "parse_overrides"]
+__all__ = ["Catalog", "CatalogEntry", "parse_overrides"]

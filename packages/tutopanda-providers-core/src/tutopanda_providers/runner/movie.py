@@ -173,7 +173,11 @@ class MovieStore:
         return found
 
     def in_flight(self) -> dict[str, dict[str, Any]]:
-        """Remote jobs started and never finished, by job id: ``{prediction_id, fingerprint}``."""
+        """Remote jobs started and never finished, by job id.
+
+        Each is ``{remote_job_id, fingerprint, fingerprint_scheme, model}``; logs written before
+        the remote-job callback said ``prediction_id``, and are read the same way.
+        """
         pending: dict[str, dict[str, Any]] = {}
         for event in self.events():
             job = event.get("job_id")
@@ -182,8 +186,9 @@ class MovieStore:
             kind = event.get("type")
             if kind == JOB_REMOTE:
                 pending[job] = {
-                    "prediction_id": event.get("prediction_id"),
+                    "remote_job_id": event.get("remote_job_id") or event.get("prediction_id"),
                     "fingerprint": event.get("fingerprint"),
+                    "fingerprint_scheme": event.get("fingerprint_scheme"),
                     "model": event.get("model"),
                 }
             elif kind in (ARTEFACT_PRODUCED, JOB_FAILED):

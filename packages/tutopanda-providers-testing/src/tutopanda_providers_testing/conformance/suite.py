@@ -298,7 +298,7 @@ class ProviderConformance:
         assert result.provider.provider == descriptor.provider
         assert result.provider.model == descriptor.model
         if self.server_of(case):
-            assert result.provider.prediction_id or result.provider.response_ids
+            assert result.provider.remote_job_id or result.provider.response_ids
 
     @pytest.mark.asyncio
     async def test_cost_is_a_number_or_explicitly_unknown(

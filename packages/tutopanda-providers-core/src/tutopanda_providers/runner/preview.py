@@ -1,0 +1,138 @@
+"""Preparing jobs: each job's model, mode, inputs (model defaults merged in one place),
+validation, estimate and fingerprint, computed once and reused by execution.
+
+:class:`JobPreparer` prepares one job against the outputs of its dependencies; :func:`preview`
+prepares a whole plan without calling anything, with the manifest's artefacts for jobs that
+ran before and stand-ins of the right shape (:mod:`~tutopanda_providers.runner.samples`) for
+the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tutopanda_providers.contracts import Artefact, Descriptor, ProviderError
+from tutopanda_providers.handler import model_inputs, request_fingerprint
+from tutopanda_providers.pricing import estimate_cost
+from tutopanda_providers.runner.catalog import Catalog, CatalogEntry
+from tutopanda_providers.runner.plan import Job, Plan
+from tutopanda_providers.runner.recording import artefacts_from, matches_record
+from tutopanda_providers.runner.references import BadReferenceError, resolve_inputs
+from tutopanda_providers.runner.reports import JobPreview
+from tutopanda_providers.runner.samples import sample_artefacts
+
+if TYPE_CHECKING:
+    from tutopanda_providers.registry import ProviderRegistry
+    from tutopanda_providers.storage import BlobStore
+
+
+def job_descriptor(job: Job, entry: CatalogEntry) -> Descriptor:
+    """The model of ``job``: its own pin, else its producer's (in the producer's environment)."""
+    return Descriptor.parse(job.model, entry.model.environment) if job.model else entry.model
+
+
+def upstream_of(job: Job, outputs: Mapping[str, list[Artefact]]) -> dict[str, Artefact]:
+    """The artefacts a job's dependencies made, by name: ``dep`` then ``dep:<name>``."""
+    return {
+        f"{dep}:{a.name}" if i else dep: a
+        for dep in job.depends_on
+        for i, a in enumerate(outputs.get(dep, []))
+    }
+
+
+class JobPreparer:
+    """Prepares jobs of one run: resolves the handler, merges defaults, validates, estimates
+    and fingerprints, once per job (again only when an upstream job's outputs changed)."""
+
+    def __init__(self, registry: ProviderRegistry, catalog: Catalog, store: BlobStore) -> None:
+        self.registry = registry
+        self.catalog = catalog
+        self.store = store
+
+    def prepare(self, job: Job, outputs: Mapping[str, list[Artefact]]) -> JobPreview:
+        """Prepare ``job`` against ``outputs`` (the artefacts of the jobs it depends on)."""
+        entry = self.catalog.entry(job.producer)
+        descriptor = job_descriptor(job, entry)
+        prepared = JobPreview(
+            job, entry, descriptor, self.registry.mode_for_job(job.producer, entry.kind)
+        )
+        prepared.upstream_outputs = {d: list(outputs.get(d, [])) for d in job.depends_on}
+        try:
+            resolved = resolve_inputs(job.inputs, outputs)
+        except BadReferenceError as exc:
+            prepared.problems.append(str(exc))
+            prepared.failure = {"kind": "invalid_input", "message": str(exc)}
+            return prepared
+        prepared.producer_inputs = {**dict(entry.inputs), **resolved}
+        prepared.inputs = model_inputs(
+            entry.model_defaults, str(descriptor), prepared.producer_inputs
+        )
+        prepared.upstream = upstream_of(job, outputs)
+        try:
+            card = self.registry.card(descriptor)
+            prepared.payload = card.validate_inputs(prepared.inputs)
+            prepared.estimate = estimate_cost(card, prepared.payload, validated=True)
+        except ProviderError as exc:
+            prepared.problems.append(exc.message)
+            prepared.failure = exc.to_dict()
+            return prepared
+        try:
+            prepared.handler = self.registry.resolve(
+                descriptor, producer=job.producer, kind=entry.kind
+            )
+        except ProviderError as exc:
+            # Not a problem of the plan (a preview still shows the job); running it fails.
+            prepared.failure = exc.to_dict()
+            return prepared
+        prepared.fingerprint = request_fingerprint(
+            descriptor, prepared.mode, prepared.handler.version, prepared.payload, prepared.upstream
+        )
+        return prepared
+
+    def still_current(self, prepared: JobPreview, outputs: Mapping[str, list[Artefact]]) -> bool:
+        """True when the outputs of the job's dependencies are those it was prepared from."""
+        return all(
+            outputs.get(dep, []) == prepared.upstream_outputs.get(dep, [])
+            for dep in prepared.job.depends_on
+        )
+
+    def up_to_date(self, prepared: JobPreview, record: Mapping[str, Any] | None) -> bool:
+        """True when ``record`` (the manifest's) was made from the same fingerprint and its
+        artefacts still exist."""
+        if not record or record.get("status") != "succeeded" or prepared.fingerprint is None:
+            return False
+        if not matches_record(record, prepared):
+            return False
+        return all(a.blob is None or self.store.exists(a.blob) for a in artefacts_from(record))
+
+
+def preview(plan: Plan, preparer: JobPreparer, manifest: Mapping[str, Any]) -> list[JobPreview]:
+    """Prepare every job of ``plan`` in order, calling nothing.
+
+    Upstream outputs come from the manifest (``manifest["jobs"]``) when they exist, else from
+    stand-ins of the right shape.
+    """
+    records = manifest["jobs"]
+    outputs: dict[str, list[Artefact]] = {}
+    sampled: set[str] = set()
+    previews: list[JobPreview] = []
+    for job in plan.ordered():
+        prepared = preparer.prepare(job, outputs)
+        prepared.uses_samples = bool(sampled.intersection(job.depends_on))
+        record = records.get(job.id)
+        succeeded = bool(record) and record.get("status") == "succeeded"
+        if not prepared.uses_samples:
+            prepared.up_to_date = preparer.up_to_date(prepared, record)
+        if succeeded and not prepared.uses_samples:
+            outputs[job.id] = artefacts_from(record)
+        else:
+            outputs[job.id] = sample_artefacts(
+                job.id, prepared.entry.kind, prepared.payload or prepared.inputs
+            )
+            sampled.add(job.id)
+        previews.append(prepared)
+    return previews
+
+
+__all__ = ["JobPreparer", "job_descriptor", "preview", "upstream_of"]

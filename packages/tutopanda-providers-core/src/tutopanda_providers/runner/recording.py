@@ -1,0 +1,233 @@
+"""Recording a run: the movie's event log and manifest records, job by job.
+
+The event log (``events.jsonl``) is the source of truth: every job's start, remote job id,
+result, skip or failure is appended as it happens (a remote job id durably, so a re-run after a
+crash resumes it). The manifest is the log folded into each job's current record; it is
+rewritten at most once a second during a run and always at the end.
+
+A record made before fingerprints covered the environment and the upstream artefacts (no
+``fingerprint_scheme``) still counts as up to date when it matches the old fingerprint and was
+made in the same environment, so old movies are not paid for again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tutopanda_providers.contracts import Artefact, Cost, Descriptor, JobInfo, Mode, ProducerResult
+from tutopanda_providers.runner import movie as log
+from tutopanda_providers.runner.movie import MovieStore
+
+if TYPE_CHECKING:
+    from tutopanda_providers.handler import RemoteJob
+    from tutopanda_providers.runner.reports import JobOutcome, JobPreview
+
+#: Seconds between rewrites of ``manifest.json`` during a run (always written at the end).
+MANIFEST_WRITE_INTERVAL = 1.0
+#: The fingerprint of records and events: 2 is :func:`request_fingerprint` (environment and
+#: upstream artefacts included); records without it have the scheme-1 fingerprint.
+FINGERPRINT_SCHEME = 2
+
+
+def legacy_fingerprint(
+    descriptor: Descriptor, mode: Mode, payload: Mapping[str, Any], version: str
+) -> str:
+    """The scheme-1 fingerprint older movies recorded (no environment, no upstream)."""
+    blob = json.dumps(
+        {"model": str(descriptor), "mode": mode, "inputs": payload, "version": version},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _matches(fingerprint: Any, scheme: Any, prepared: JobPreview, environment: Any) -> bool:
+    if not fingerprint or prepared.fingerprint is None:
+        return False
+    if scheme is not None:
+        return bool(fingerprint == prepared.fingerprint)
+    if environment not in (None, prepared.descriptor.environment):
+        return False  # scheme 1 left the environment out: a moved job is not up to date
+    if prepared.handler is None or prepared.payload is None:
+        return False
+    old = legacy_fingerprint(
+        prepared.descriptor, prepared.mode, prepared.payload, prepared.handler.version
+    )
+    return bool(fingerprint == old)
+
+
+def matches_record(record: Mapping[str, Any], prepared: JobPreview) -> bool:
+    """True when a manifest record was made from the prepared job's fingerprint."""
+    provider = record.get("provider")
+    environment = provider.get("environment", "local") if isinstance(provider, Mapping) else None
+    return _matches(
+        record.get("fingerprint"), record.get("fingerprint_scheme"), prepared, environment
+    )
+
+
+def resume_of(pending: Mapping[str, Any] | None, prepared: JobPreview) -> dict[str, Any]:
+    """What to resume for ``prepared``: ``{"remote_job_id": ...}`` when the event log holds a
+    remote job started for the same fingerprint and model and never finished, else ``{}``."""
+    if not pending or not pending.get("remote_job_id"):
+        return {}
+    if pending.get("model") not in (None, str(prepared.descriptor)):
+        return {}
+    # A scheme-1 event cannot tell the environment; the model and inputs must still match.
+    if not _matches(pending.get("fingerprint"), pending.get("fingerprint_scheme"), prepared, None):
+        return {}
+    return {"remote_job_id": pending["remote_job_id"]}
+
+
+def artefact_record(artefact: Artefact, mocked: bool) -> dict[str, Any]:
+    """An artefact as the manifest records it: its JSON plus ``mocked``."""
+    record = artefact.model_dump(mode="json", exclude_none=True)
+    record["mocked"] = mocked
+    return record
+
+
+def artefacts_from(record: Mapping[str, Any] | None) -> list[Artefact]:
+    """The artefacts of a manifest record."""
+    if not record:
+        return []
+    return [
+        Artefact.model_validate({k: v for k, v in a.items() if k != "mocked"})
+        for a in record.get("artefacts", [])
+    ]
+
+
+class RunRecorder:
+    """Writes one run's events and manifest records to its movie."""
+
+    def __init__(self, movie: MovieStore, manifest: dict[str, Any]) -> None:
+        self.movie = movie
+        self.manifest = manifest
+        self._lock = asyncio.Lock()
+        self._dirty = False
+        self._written = 0.0
+
+    def remote_job_callback(self, prepared: JobPreview) -> Any:
+        """The ``on_remote_job`` callback of a job's request: logs the id durably at once."""
+        job_id, fingerprint = prepared.job.id, prepared.fingerprint
+
+        def record(remote: RemoteJob) -> None:
+            self.movie.append_event(
+                {
+                    "type": log.JOB_REMOTE,
+                    "job_id": job_id,
+                    "remote_job_id": remote.id,
+                    "resumed": remote.resumed,
+                    "fingerprint": fingerprint,
+                    "fingerprint_scheme": FINGERPRINT_SCHEME,
+                    "model": f"{remote.provider}/{remote.model}",
+                },
+                durable=True,
+            )
+
+        return record
+
+    def job_started(self, prepared: JobPreview, resume: Mapping[str, Any]) -> None:
+        """Log that a job is about to call its model."""
+        self.movie.append_event(
+            {
+                "type": log.JOB_STARTED,
+                "job_id": prepared.job.id,
+                "producer": prepared.job.producer,
+                "model": str(prepared.descriptor),
+                "mode": prepared.mode,
+                "fingerprint": prepared.fingerprint,
+                "fingerprint_scheme": FINGERPRINT_SCHEME,
+                "resume": dict(resume),
+            }
+        )
+
+    def job_skipped(self, job_id: str) -> None:
+        """Log that a job was up to date."""
+        self.movie.append_event({"type": log.JOB_SKIPPED, "job_id": job_id, "reason": "up to date"})
+
+    def job_failed(self, job_id: str, model: str, error: Mapping[str, Any]) -> None:
+        """Log that a job's call failed."""
+        self.movie.append_event(
+            {"type": log.JOB_FAILED, "job_id": job_id, "model": model, "error": dict(error)}
+        )
+
+    async def produced(
+        self,
+        outcome: JobOutcome,
+        result: ProducerResult,
+        prepared: JobPreview,
+        info: JobInfo,
+        served: Descriptor,
+        estimate: Cost,
+    ) -> None:
+        """Record a job's result: fill ``outcome``, log the artefacts, update the manifest."""
+        mocked = result.meta.mocked
+        records = [artefact_record(a, mocked) for a in result.artefacts]
+        cost = result.provider.cost
+        live_estimate = cost.estimated_live if mocked and cost.estimated_live else estimate
+        if not mocked and cost.amount_usd is not None:
+            live_estimate = cost
+        outcome.status = "succeeded"
+        outcome.model = str(served)
+        outcome.mode = prepared.mode
+        outcome.artefacts = records
+        outcome.mocked = mocked
+        outcome.cost = cost
+        outcome.estimated_live = live_estimate
+        record = {
+            "producer": prepared.job.producer,
+            "kind": info.kind.value,
+            "model": str(served),
+            "mode": prepared.mode,
+            "status": "succeeded",
+            "mocked": mocked,
+            "fingerprint": prepared.fingerprint,
+            "fingerprint_scheme": FINGERPRINT_SCHEME,
+            "artefacts": records,
+            "cost": cost.model_dump(mode="json", exclude_none=True),
+            "estimated_live": live_estimate.model_dump(mode="json", exclude_none=True),
+            "provider": result.provider.model_dump(mode="json", exclude_none=True),
+            "fell_back": result.meta.fell_back,
+            "finished_at": time.time(),
+        }
+        payload = result.event_payload(info)
+        payload.update(
+            {
+                "job_id": prepared.job.id,
+                "fingerprint": prepared.fingerprint,
+                "mocked": mocked,
+                "manifest_record": record,
+            }
+        )
+        # The event log is the source of truth (MovieStore.manifest folds it in), so the
+        # manifest file is rewritten at most once a second, not once per job: rewriting it
+        # whole after every job made a 1,000-job run quadratic.
+        self.movie.append_event(payload)
+        async with self._lock:
+            self.manifest["jobs"][prepared.job.id] = record
+            self._dirty = True
+            if time.monotonic() - self._written >= MANIFEST_WRITE_INTERVAL:
+                self.flush()
+
+    def flush(self) -> None:
+        """Rewrite ``manifest.json`` when records changed since it was last written."""
+        if self._dirty:
+            self.movie.write_manifest(self.manifest)
+            self._dirty = False
+            self._written = time.monotonic()
+
+
+__all__ = [
+    "FINGERPRINT_SCHEME",
+    "MANIFEST_WRITE_INTERVAL",
+    "RunRecorder",
+    "artefact_record",
+    "artefacts_from",
+    "legacy_fingerprint",
+    "matches_record",
+    "resume_of",
+]
