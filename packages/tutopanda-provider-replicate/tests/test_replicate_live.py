@@ -461,3 +461,38 @@ async def test_the_token_reaches_the_api_but_never_an_event_or_error(
     assert canary not in emitted
     assert canary not in str(caught.value) and canary not in repr(caught.value)
     assert canary not in json.dumps(caught.value.to_dict(), default=str)
+
+
+async def test_the_prediction_is_reported_through_the_requests_remote_job_callback(
+    registry: ProviderRegistry, fake: FakeReplicateServer
+) -> None:
+    from tutopanda_providers import RemoteJob
+
+    seen: list[tuple[RemoteJob, int]] = []
+    result = await registry.invoke(
+        Descriptor(provider="replicate", model=VEO),
+        VEO_INPUTS,
+        on_remote_job=lambda remote: seen.append((remote, len(fake.predictions))),
+    )
+    ((remote, existing),) = seen
+    assert remote.id == fake.predictions[0].id == result.provider.remote_job_id
+    assert (remote.provider, remote.model, remote.resumed) == ("replicate", VEO, False)
+    assert existing == 1  # reported once the prediction existed, before the result
+
+    resumed: list[RemoteJob] = []
+    again = await registry.invoke(
+        Descriptor(provider="replicate", model=VEO),
+        VEO_INPUTS,
+        resume={"remote_job_id": remote.id},
+        on_remote_job=resumed.append,
+    )
+    assert again.provider.remote_job_id == remote.id and fake.predictions_created == 1
+    assert [(r.id, r.resumed) for r in resumed] == [(remote.id, True)]
+
+
+def test_token_counts_in_a_predictions_metrics_become_typed_usage() -> None:
+    from tutopanda_provider_replicate.handler import _token_usage
+
+    usage = _token_usage({"input_token_count": 120, "output_token_count": 900, "predict_time": 3})
+    assert usage is not None and (usage.input_tokens, usage.output_tokens) == (120, 900)
+    assert _token_usage({"predict_time": 3.2}) is None  # media models report no tokens

@@ -234,3 +234,25 @@ async def test_a_fallback_without_an_implementation_in_the_jobs_mode_is_skipped(
     assert result.meta.tried == ["fake/image-a", "third/image-c"]
     skipped = kit.events("provider.invoke.fallback")[0]
     assert skipped["fallback"] == "other/image-b" and "no live implementation" in skipped["skipped"]
+
+
+def test_check_fallbacks_is_explicit_and_builds_no_pipeline(kit):
+    a = kit.model("fake/image-a")
+    b = kit.model("other/video-b", kind="video")
+    bad = PipelineOptions(fallbacks={"fake/image-a": ["other/video-b"]})
+    from tutopanda_providers.registry import RegistryOptions, create_provider_registry
+
+    registry = kit.build([a, b])
+    registry.check_fallbacks()  # none configured: nothing to refuse
+    with pytest.raises(ConfigurationError, match="makes video"):
+        registry.check_fallbacks({"fake/image-a": ["other/video-b"]})
+    with pytest.raises(ConfigurationError, match="other/nope"):
+        registry.check_fallbacks({"fake/image-a": ["other/nope"]})
+    assert registry._middleware is None  # checking assembled no pipeline
+
+    deferred = create_provider_registry(
+        RegistryOptions(plugins=registry.options.plugins, entry_points=False, pipeline=bad),
+        check_fallbacks=False,
+    )
+    with pytest.raises(ConfigurationError, match="makes video"):
+        deferred.check_fallbacks()

@@ -527,3 +527,39 @@ def test_implementation_refuses_a_card_it_does_not_serve() -> None:
 def test_registry_refuses_an_unknown_mode(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="mode must be"):
         build(tmp_path, [], mode="dry")  # type: ignore[arg-type]
+
+
+def test_a_handler_reports_its_remote_job_through_the_typed_callback(tmp_path) -> None:
+    from tutopanda_providers import Descriptor, JobInfo, ProducerKind, RemoteJob
+    from tutopanda_providers.contracts import EventEmitter
+    from tutopanda_providers.handler import ProducerRequest
+    from tutopanda_providers.storage import BlobStore
+    from tutopanda_providers.telemetry import ListSink
+
+    seen: list[RemoteJob] = []
+    sink = ListSink()
+    request = ProducerRequest(
+        job=JobInfo(id="j", producer="P", kind=ProducerKind.IMAGE),
+        descriptor=Descriptor.parse("replicate/google/imagen-4"),
+        inputs={},
+        storage=BlobStore(tmp_path),
+        telemetry=EventEmitter(sink),
+        on_remote_job=seen.append,
+    )
+    request.report_remote_job("abc", status="starting")
+    assert seen == [
+        RemoteJob(id="abc", provider="replicate", model="google/imagen-4", status="starting")
+    ]
+
+    def broken(remote: RemoteJob) -> None:
+        raise OSError("disk full")
+
+    request.on_remote_job = broken
+    request.report_remote_job("def")  # the job goes on; the failure is reported
+    assert [e.name for e in sink.events] == ["remote_job.report_failed"]
+    assert sink.events[0].attributes["remote_job_id"] == "def"
+
+    request.resume = {"prediction_id": "old"}  # logs from before the rename
+    assert request.resume_remote_job_id == "old"
+    request.resume = {"remote_job_id": "new"}
+    assert request.resume_remote_job_id == "new"

@@ -600,3 +600,128 @@ def test_a_job_can_pin_its_own_model_and_a_wrong_pin_names_its_line(setup: Setup
         f"plan.toml:{line}: jobs.image_0.model fake/speaker makes audio, but TextToImageProducer "
         "makes image; pin a model of kind image or use another producer"
     ]
+
+
+# -- one job prepared once, one fingerprint, remote jobs through the typed callback -------
+def test_a_job_moved_from_local_to_cloud_is_not_skipped_as_up_to_date(setup: Setup) -> None:
+    setup.run()
+    setup.behaviour.calls.clear()
+    setup.settings_text = SETTINGS.replace(
+        'model = "fake/painter"\n', 'model = "fake/painter"\nenvironment = "cloud"\n'
+    )
+    report = setup.run()
+    status = {o.job_id: o.status for o in report.outcomes}
+    assert status == {
+        "script": "skipped",
+        "prompts": "skipped",
+        "image_0": "succeeded",
+        "image_1": "succeeded",
+        "narration_1": "skipped",
+    }
+    assert {c["job"] for c in setup.behaviour.calls} == {"image_0", "image_1"}
+
+
+def test_a_one_job_run_validates_its_inputs_once(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup.plan_text = '[jobs.script]\nproducer = "ScriptProducer"\ninputs = { topic = "tides" }\n'
+    calls: list[str] = []
+    original = ModelCard.validate_inputs
+
+    def counting(self: ModelCard, inputs: Any) -> dict[str, Any]:
+        calls.append(self.ref)
+        return original(self, inputs)
+
+    monkeypatch.setattr(ModelCard, "validate_inputs", counting)
+    report = setup.run()
+    assert [o.status for o in report.outcomes] == ["succeeded"]
+    assert calls == ["fake/writer"]
+    calls.clear()
+    assert [o.status for o in setup.run().outcomes] == ["skipped"]
+    assert calls == ["fake/writer"]  # the re-run prepares it once too, and calls nothing
+
+
+def test_the_runner_records_the_remote_job_from_the_typed_callback(setup: Setup) -> None:
+    setup.run(live=True, use_mock=frozenset({"script", "prompt"}))
+    remote = {e["job_id"]: e for e in setup.events() if e["type"] == "job.remote_started"}
+    assert set(remote) == {"image_0", "image_1", "narration_1"}  # the live jobs only
+    started = {e["job_id"]: e for e in setup.events() if e["type"] == "job.started"}
+    for job_id, event in remote.items():
+        assert event["remote_job_id"] == f"p-{job_id}"
+        assert event["fingerprint"] == started[job_id]["fingerprint"]
+        assert event["model"] == started[job_id]["model"]
+    # No telemetry event carried it: the callback is the only channel.
+    assert not [e for e in setup.sink.events if "remote_job_id" in e.attributes]
+
+
+def test_the_fingerprint_of_a_job_is_its_result_cache_key(setup: Setup, tmp_path: Path) -> None:
+    from tutopanda_providers.pipeline import PipelineOptions
+    from tutopanda_providers.pipeline.cache import CacheOptions
+
+    cache = tmp_path / "cache"
+    runner = setup.runner()
+    assert runner._registry_options is not None
+    runner._registry_options.pipeline = PipelineOptions(
+        cache=CacheOptions(enabled=True, directory=cache)
+    )
+    asyncio.run(runner.run())
+    keys = {p.stem for p in cache.rglob("*.json")}
+    fingerprints = {job["fingerprint"] for job in setup.manifest()["jobs"].values()}
+    assert len(fingerprints) == 5 and fingerprints == keys
+
+
+def _rewrite_events(setup: Setup, change: Callable[[dict[str, Any]], None]) -> None:
+    path = setup.movie / "events.jsonl"
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    for event in events:
+        change(event)
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+
+
+def _legacy_fingerprints(setup: Setup) -> dict[str, str]:
+    from tutopanda_providers.runner.recording import legacy_fingerprint
+
+    previews = setup.runner(live=True).preview()
+    return {
+        p.job.id: legacy_fingerprint(p.descriptor, p.mode, p.payload or {}, p.handler.version)
+        for p in previews
+        if p.handler is not None
+    }
+
+
+def test_a_movie_recorded_before_the_change_is_still_skipped(setup: Setup) -> None:
+    setup.run(live=True)
+    legacy = _legacy_fingerprints(setup)
+
+    def to_old_format(event: dict[str, Any]) -> None:
+        record = event.get("manifest_record")
+        if record is not None:
+            record.pop("fingerprint_scheme")
+            record["fingerprint"] = event["fingerprint"] = legacy[event["job_id"]]
+
+    _rewrite_events(setup, to_old_format)
+    (setup.movie / "manifest.json").unlink()
+    setup.behaviour.calls.clear()
+    report = setup.run(live=True)
+    assert [o.status for o in report.outcomes] == ["skipped"] * 5
+    assert setup.behaviour.calls == []
+
+
+def test_an_old_event_log_naming_a_prediction_id_is_resumed(setup: Setup) -> None:
+    setup.behaviour.die_after_create.add("image_0")
+    with pytest.raises(Interrupted):
+        setup.run(live=True, concurrency=1)
+    legacy = _legacy_fingerprints(setup)
+
+    def to_old_format(event: dict[str, Any]) -> None:
+        if event["type"] == "job.remote_started":
+            event["prediction_id"] = event.pop("remote_job_id")
+            event.pop("fingerprint_scheme")
+            event.pop("resumed")
+            event["fingerprint"] = legacy[event["job_id"]]
+
+    _rewrite_events(setup, to_old_format)
+    setup.behaviour.calls.clear()
+    setup.run(live=True, concurrency=1)
+    image_0 = [c for c in setup.behaviour.calls if c["job"] == "image_0"]
+    assert image_0[0]["resume"] == {"remote_job_id": "p-image_0"}
