@@ -17,7 +17,6 @@ so a reader sees the old file or the new one, never half of one. A run holds ``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import tempfile
@@ -43,23 +42,6 @@ JOB_SKIPPED = "job.skipped"
 JOB_FAILED = "job.failed"
 JOB_REMOTE = "job.remote_started"
 ARTEFACT_PRODUCED = "artefact.produced"
-
-
-def _fsync_and_close(fd: int) -> None:
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sync_soon(fd: int) -> None:
-    """``fsync`` and close ``fd``: in the running loop's thread pool, else now."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        _fsync_and_close(fd)
-        return
-    loop.run_in_executor(None, _fsync_and_close, fd)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -188,10 +170,8 @@ class MovieStore:
     def append_event(self, event: Mapping[str, Any], *, durable: bool = False) -> None:
         """Append one event as one JSON line (one ``write`` call on an ``O_APPEND`` file).
 
-        ``durable`` also flushes it to disk with ``fsync``. Once ``write`` returns the line is
-        in the kernel's page cache, so a killed process loses nothing; ``fsync`` guards
-        against the machine going down. Called on a running event loop, the ``fsync`` runs in
-        the loop's thread pool: waiting for the disk there stalled every job in flight.
+        ``durable`` also flushes it to disk with ``fsync`` before returning (a remote job's id
+        must survive the machine going down, not only the process).
         """
         self.folder.mkdir(parents=True, exist_ok=True)
         record = {"ts": time.time(), **event}
@@ -200,7 +180,7 @@ class MovieStore:
         try:
             os.write(fd, line)
             if durable:
-                _sync_soon(os.dup(fd))
+                os.fsync(fd)
         finally:
             os.close(fd)
 
