@@ -8,7 +8,11 @@
 reasoning item, ``web_search_call`` items when the request carries a web-search tool, and an
 assistant message whose ``output_text`` carries ``url_citation`` annotations; usage with
 reasoning tokens. With ``text.format`` of type ``json_schema`` the text is JSON that conforms to
-the request's schema. Errors use the ``{"error": {...}}`` body; answers carry ``x-ratelimit-*``
+the request's schema — and when the request is one of tutopanda's own, it answers its meaning
+(:mod:`~tutopanda_providers_testing.lesson_answers`): a script with the segment count and
+duration asked, whose sources are the searched pages; a prompt set with one prompt per asked
+(segment, target) pair within each target's allowed values. ``text_output`` scripts any other
+answer (too few segments, missing pairs, inline citation marks…). Errors use the ``{"error": {...}}`` body; answers carry ``x-ratelimit-*``
 headers. Every response carries the fields the official OpenAPI document requires.
 ``GET /v1/responses/{id}`` returns a stored response.
 """
@@ -24,6 +28,12 @@ from typing import Any
 
 from tutopanda_providers_testing._server import FakeServer, Reply
 from tutopanda_providers_testing.faults import Fault, FaultKind
+from tutopanda_providers_testing.lesson_answers import (
+    is_prompt_request,
+    is_script_request,
+    prompt_set_answer,
+    script_answer,
+)
 from tutopanda_providers_testing.requestlog import RecordedRequest
 from tutopanda_providers_testing.schema_data import generate_from_schema
 
@@ -392,7 +402,16 @@ class FakeOpenAIServer(FakeServer):
         if self.text_output is not None:
             return str(self.text_output(body))
         if fmt.get("type") == "json_schema":
-            data = generate_from_schema(fmt["schema"], topic)
+            schema = fmt["schema"]
+            instructions = str(body.get("instructions") or "")
+            if is_script_request(schema, instructions):
+                answer = script_answer(schema, f"{instructions}\n{source}", sources=sources)
+                return json.dumps(answer, ensure_ascii=False)
+            if is_prompt_request(schema):
+                answer = prompt_set_answer(schema, instructions, source)
+                if answer["prompts"]:
+                    return json.dumps(answer, ensure_ascii=False)
+            data = generate_from_schema(schema, topic)
             return json.dumps(data, ensure_ascii=False)
         if fmt.get("type") == "json_object":
             return json.dumps({"answer": f"A short answer about {topic}."})
