@@ -52,9 +52,14 @@ def model_rows(registry: Any, kind: str | None) -> list[dict[str, Any]]:
                 "secrets": secrets,
                 "secrets_present": all(secrets.values()),
                 "description": card.description,
+                "capabilities": sorted(card.capabilities),
             }
         )
     return rows
+
+
+#: Short names of card capabilities for the ``models`` table (the JSON has the full names).
+_CAN = {"web_search": "search", "reasoning": "reason", "structured_output": "json"}
 
 
 def models(kind: str | None, json_out: bool) -> None:
@@ -82,6 +87,7 @@ def models(kind: str | None, json_out: bool) -> None:
     table.add_column("modes", no_wrap=True)
     table.add_column("price", overflow="fold")
     table.add_column("secrets", overflow="fold")
+    table.add_column("can", overflow="fold")
     for row in rows:
         price = "unknown" if row["price_usd"] is None else f"${row['price_usd']:g}"
         if not row["secrets"]:
@@ -95,6 +101,7 @@ def models(kind: str | None, json_out: bool) -> None:
             ", ".join(row["modes"]),
             f"{price} / {row['price_unit']}",
             secret,
+            " ".join(_CAN.get(c, c.replace("_", "-")) for c in row["capabilities"]) or "-",
         )
     out = console()
     out.print(table)
