@@ -43,6 +43,13 @@ _REASONING_MODELS = re.compile(r"^(gpt-5|o\d)")
 _WEB_SEARCH_TOOLS = {"web_search", "web_search_preview", "web_search_2025_08_26"}
 
 
+class Refusal(str):
+    """Return one from ``text_output`` to answer with a ``refusal`` content part (the model
+    declined) instead of ``output_text``: ``text_output=lambda body: Refusal("I can't.")``."""
+
+    __slots__ = ()
+
+
 def _id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(24)}"
 
@@ -78,7 +85,8 @@ class FakeOpenAIServer(FakeServer):
         reasoning_tokens: reasoning tokens reported per response.
         web_searches: ``web_search_call`` items per response when a web-search tool is given.
         sources_per_search: sources per search call.
-        text_output: a function ``(request_body) -> str`` replacing the generated text.
+        text_output: a function ``(request_body) -> str`` replacing the generated text (a
+            :class:`Refusal` makes the answer a refusal).
         send_retry_after: whether 429s carry ``retry-after`` (OpenAI is inconsistent).
         **kwargs: :class:`~tutopanda_providers_testing._server.FakeServer` options
             (``port``, ``latency``, ``rate_limit``, ``api_key``).
@@ -323,7 +331,9 @@ class FakeOpenAIServer(FakeServer):
                     "role": "assistant",
                     "status": "incomplete" if status == "incomplete" else "completed",
                     "content": [
-                        {
+                        {"type": "refusal", "refusal": str(text)}
+                        if isinstance(text, Refusal)
+                        else {
                             "type": "output_text",
                             "text": text,
                             "annotations": annotations,
@@ -400,7 +410,8 @@ class FakeOpenAIServer(FakeServer):
         sources: list[dict[str, str]],
     ) -> str:
         if self.text_output is not None:
-            return str(self.text_output(body))
+            answer = self.text_output(body)
+            return answer if isinstance(answer, Refusal) else str(answer)
         if fmt.get("type") == "json_schema":
             schema = fmt["schema"]
             instructions = str(body.get("instructions") or "")
