@@ -130,7 +130,7 @@ def _targets_from_text(instructions: str) -> list[dict[str, Any]]:
             found = pattern.search(rule)
             values = [v.strip().rstrip(".") for v in found.group(1).split(",")] if found else None
             if values and key == "durations_seconds":
-                target[key] = [float(v) for v in values]
+                target[key] = [float(v) for v in values if v]
             else:
                 target[key] = values
         chars = _MAX_CHARS.search(rule)
