@@ -56,7 +56,9 @@ def test_a_prompt_answer_read_from_the_instructions_covers_every_pair_within_con
         (i, t) for i in range(3) for t in ("image", "video")
     }
     assert {p.aspect_ratio for p in prompts if p.target == "image"} == {"1:1"}
-    assert {p.duration_seconds for p in prompts if p.target == "video"} == {8}  # 7 s: a tie, the longer
+    assert {p.duration_seconds for p in prompts if p.target == "video"} == {
+        8
+    }  # 7 s: a tie, the longer
     assert {p.resolution for p in prompts if p.target == "video"} == {"720p"}
 
 
