@@ -45,7 +45,8 @@ from tutopanda_provider_openai.structured import (
 
 #: How many unfinished jobs keep their completed batches for a retry.
 _KEPT_JOBS = 64
-#: The structured-output format of every prompt call.
+#: The generic PromptSet format; each call sends its own, pinned to the batch's pairs and
+#: targets (see :meth:`PromptHandler.request_body`).
 PROMPT_FORMAT = strict_text_format(PromptSet)
 
 

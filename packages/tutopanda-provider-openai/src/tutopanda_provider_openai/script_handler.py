@@ -36,7 +36,8 @@ from tutopanda_provider_openai.structured import (
     strict_text_format,
 )
 
-#: The structured-output format of every script call.
+#: The generic Script format; each call sends its own, with the segment count asked pinned
+#: (see :meth:`ScriptHandler.request_body`).
 SCRIPT_FORMAT = strict_text_format(Script)
 #: Asks the API to list every page each search read, not only those cited.
 SEARCH_SOURCES_INCLUDE = "web_search_call.action.sources"
