@@ -5,8 +5,9 @@ UV := $(shell command -v uv 2>/dev/null || echo "$$HOME/.local/bin/uv")
 export UV_COMPILE_BYTECODE := 1
 PLAN ?= examples/lesson.toml
 MOVIE ?= out/demo-movie
+LIVE_MOVIE ?= out/demo-live-movie
 
-.PHONY: env demo test lint typecheck pytest bench bench-smoke nox redis clean
+.PHONY: env demo demo-live test lint typecheck pytest bench bench-smoke nox redis clean
 
 env: .venv/.synced
 
@@ -17,6 +18,12 @@ env: .venv/.synced
 
 demo: env
 	$(UV) run --frozen tutopanda-providers run $(PLAN) --movie $(MOVIE)
+
+# The same lesson live, through the official openai and replicate SDKs, against the fake
+# servers on 127.0.0.1 (started and stopped here, also on failure or Ctrl-C): fake keys, $0.
+demo-live: env
+	rm -rf $(LIVE_MOVIE)
+	$(UV) run --frozen python -m tutopanda_providers_testing.demo_live --plan $(PLAN) --movie $(LIVE_MOVIE)
 
 redis:
 	@bash scripts/ensure-redis.sh

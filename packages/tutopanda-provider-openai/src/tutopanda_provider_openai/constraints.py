@@ -183,6 +183,18 @@ def fit_prompt(
                 f"{target.model or target.target} accepts {listed} seconds",
             )
 
+    resolution = prompt.resolution
+    if target.target not in _VISUAL_TARGETS:
+        if resolution is not None:
+            change("resolution", resolution, None, f"a {target.target} prompt has no resolution")
+    elif target.resolutions and resolution not in target.resolutions:
+        change(
+            "resolution",
+            resolution,
+            nearest_resolution(resolution, target.resolutions),
+            f"{target.model or target.target} accepts {', '.join(target.resolutions)}",
+        )
+
     text = prompt.prompt.strip()
     if target.max_prompt_chars is not None and len(text) > target.max_prompt_chars:
         cut = shorten(text, target.max_prompt_chars)
@@ -231,6 +243,38 @@ def nearest_aspect_ratio(value: str | None, allowed: Sequence[str]) -> str:
     return best
 
 
+def resolution_lines(value: str | None) -> float | None:
+    """The height in lines of ``"720p"``, or the geometric mean side of ``"1024x768"``
+    (``"1K"``/``"2K"``/``"4K"``: 1024/2048/4096); ``None`` when unreadable."""
+    if not value:
+        return None
+    text = value.strip().lower()
+    try:
+        if text.endswith("p"):
+            return float(text[:-1])
+        if text.endswith("k"):
+            return float(text[:-1]) * 1024
+        if "x" in text or "*" in text:
+            width, _, height = text.replace("*", "x").partition("x")
+            return math.sqrt(float(width) * float(height))
+    except ValueError:
+        return None
+    return None
+
+
+def nearest_resolution(value: str | None, allowed: Sequence[str]) -> str:
+    """The allowed resolution closest in size to ``value``; the first allowed one (the
+    target's default) if ``value`` is missing or unreadable."""
+    wanted = resolution_lines(value)
+    if wanted is None:
+        return allowed[0]
+    sized = [(a, resolution_lines(a)) for a in allowed]
+    known = [(a, size) for a, size in sized if size is not None]
+    if not known:
+        return allowed[0]
+    return min(known, key=lambda pair: abs(math.log(pair[1] / wanted)))[0]
+
+
 def nearest_value(value: float, allowed: Sequence[float]) -> float:
     """The allowed value closest to ``value``; on a tie the longer, so a clip covers its
     segment."""
@@ -257,6 +301,8 @@ __all__ = [
     "missing_pairs",
     "select_prompts",
     "nearest_aspect_ratio",
+    "nearest_resolution",
+    "resolution_lines",
     "nearest_value",
     "parse_ratio",
     "shorten",

@@ -34,7 +34,8 @@ def script_instructions(inputs: Mapping[str, Any]) -> str:
         f"durations add up to about {duration:g} seconds. Size each segment's narration at "
         f"about {WORDS_PER_MINUTE} words a minute (about {words} words in total).",
         "Each segment's `narration` is exactly what the narrator says: plain spoken sentences, "
-        "no stage directions, no markdown, no URLs.",
+        "no stage directions, no markdown, no URLs, no citation marks: it is read aloud as "
+        "it is.",
         "Each segment's `visual_ideas` lists two to four concrete things to show on screen "
         "while it is spoken.",
         "`title` names the lesson; `summary` says in two or three sentences what it teaches; "
@@ -63,7 +64,7 @@ def prompt_instructions(targets: Sequence[TargetConstraints], *, style: str, lan
         lines.append(f"- {target.target}: {_target_rule(target, language)}")
     lines.append(
         "Write each prompt so it can be used as it is: no placeholders, no references to other "
-        "segments, no markdown."
+        "segments, no markdown, no citation marks."
     )
     return "\n".join(lines)
 
@@ -93,6 +94,10 @@ def _target_rule(target: TargetConstraints, language: str) -> str:
         rules.append("`duration_seconds` null")
     else:
         rules.append("`duration_seconds` the segment's duration")
+    if target.resolutions:
+        rules.append(f"`resolution` must be one of {', '.join(target.resolutions)}")
+    else:
+        rules.append("`resolution` null")
     if target.max_prompt_chars:
         rules.append(f"`prompt` at most {target.max_prompt_chars} characters")
     if target.target in ("narration", "music"):

@@ -20,6 +20,8 @@ from tutopanda_providers.contracts import (
     ProviderMetadata,
     ScriptSegment,
     TargetConstraints,
+    prompt_set_json_schema,
+    strip_markers_from,
 )
 from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
 
@@ -35,11 +37,16 @@ from tutopanda_provider_openai.constraints import (
 from tutopanda_provider_openai.instructions import prompt_input, prompt_instructions
 from tutopanda_provider_openai.pricing import TokenUsage, price_usage
 from tutopanda_provider_openai.response_reading import ResponseReading, raise_for_outcome
-from tutopanda_provider_openai.structured import parse_structured, strict_text_format
+from tutopanda_provider_openai.structured import (
+    parse_structured,
+    strict_schema_format,
+    strict_text_format,
+)
 
 #: How many unfinished jobs keep their completed batches for a retry.
 _KEPT_JOBS = 64
-#: The structured-output format of every prompt call.
+#: The generic PromptSet format; each call sends its own, pinned to the batch's pairs and
+#: targets (see :meth:`PromptHandler.request_body`).
 PROMPT_FORMAT = strict_text_format(PromptSet)
 
 
@@ -98,17 +105,24 @@ class PromptHandler:
         targets: Sequence[TargetConstraints] | None = None,
     ) -> dict[str, Any]:
         """The body of the ``POST /responses`` call for one batch (and ``targets``, by default
-        every target of the job)."""
+        every target of the job).
+
+        The output schema asks for exactly one prompt per (segment, target) pair and, per
+        target, only the aspect ratios, durations and resolutions it accepts
+        (:func:`~tutopanda_providers.contracts.prompt_set_json_schema`).
+        """
+        targets = inputs.targets if targets is None else targets
+        schema = prompt_set_json_schema([s.index for s in batch], targets)
         return {
             "model": self.model,
             "instructions": prompt_instructions(
-                inputs.targets if targets is None else targets,
+                targets,
                 style=inputs.style,
                 language=inputs.language,
             ),
             "input": prompt_input(batch),
             "reasoning": {"effort": inputs.reasoning_effort},
-            "text": {"format": PROMPT_FORMAT},
+            "text": {"format": strict_schema_format(schema, "PromptSet")},
             "max_output_tokens": inputs.max_output_tokens,
         }
 
@@ -239,6 +253,8 @@ class PromptHandler:
         except ProviderError as exc:
             self._failed_after(exc, readings)
             raise
+        # Web-search models can leave inline citation marks; a prompt is used as it is.
+        parsed, _ = strip_markers_from(parsed)
         return select_prompts(parsed, segments, targets)
 
     def _failed_after(self, exc: ProviderError, readings: Sequence[ResponseReading]) -> None:

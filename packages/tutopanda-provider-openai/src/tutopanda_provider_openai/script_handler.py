@@ -14,21 +14,30 @@ from tutopanda_providers.contracts import (
     ProviderError,
     ProviderMetadata,
     Script,
+    check_segment_count,
+    cited_search_sources,
+    script_json_schema,
+    strip_markers_from,
 )
 from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
 
 from tutopanda_provider_openai.cards import PROVIDER, Gpt5ScriptInputs
 from tutopanda_provider_openai.client import ResponsesClient
 from tutopanda_provider_openai.instructions import script_input, script_instructions
-from tutopanda_provider_openai.pricing import price_usage
+from tutopanda_provider_openai.pricing import TokenUsage, price_usage
 from tutopanda_provider_openai.response_reading import (
     ResponseReading,
     merge_sources,
     raise_for_outcome,
 )
-from tutopanda_provider_openai.structured import parse_structured, strict_text_format
+from tutopanda_provider_openai.structured import (
+    parse_structured,
+    strict_schema_format,
+    strict_text_format,
+)
 
-#: The structured-output format of every script call.
+#: The generic Script format; each call sends its own, with the segment count asked pinned
+#: (see :meth:`ScriptHandler.request_body`).
 SCRIPT_FORMAT = strict_text_format(Script)
 #: Asks the API to list every page each search read, not only those cited.
 SEARCH_SOURCES_INCLUDE = "web_search_call.action.sources"
@@ -41,6 +50,13 @@ class ScriptHandler:
     script as strict structured output, and never sends ``temperature`` or ``top_p``. The
     script's sources are the ones the model listed, its ``url_citation`` annotations and the
     pages its searches read, one per URL.
+
+    The output schema pins the segment count asked (``minItems`` = ``maxItems``); an answer
+    with another count is asked for once more (strict mode makes that rare, and downstream
+    jobs refer to segments by index), then fails the job. Inline citation marks are taken out
+    of every text field (the narration is spoken as it is); those that point at a search
+    result add it to the sources. ``provider.extra["researched"]`` says whether the script was
+    written with web search.
     """
 
     provider = PROVIDER
@@ -68,7 +84,7 @@ class ScriptHandler:
             "instructions": script_instructions(values),
             "input": script_input(values),
             "reasoning": {"effort": inputs.reasoning_effort},
-            "text": {"format": SCRIPT_FORMAT},
+            "text": {"format": strict_schema_format(script_json_schema(inputs.segments), "Script")},
             "max_output_tokens": inputs.max_output_tokens,
         }
         if inputs.web_search:
@@ -79,33 +95,50 @@ class ScriptHandler:
         return body
 
     async def invoke(self, request: ProducerRequest) -> ProducerResult:
-        """Call gpt-5 once and return the script as a JSON artefact."""
+        """Call gpt-5 (twice at most) and return the script as a JSON artefact."""
         inputs = Gpt5ScriptInputs.model_validate(dict(request.inputs))
-        reading = await self.client.create(request, self.request_body(inputs))
-        cost = price_usage(
-            self.card.price,
-            reading.usage,
-            web_search_calls=reading.web_search_calls,
-            web_search_offered=inputs.web_search,
-        )
-        try:
-            raise_for_outcome(
-                reading,
-                model=self.model,
-                max_output_tokens=inputs.max_output_tokens,
-                spent_usd=cost.amount_usd,
+        body = self.request_body(inputs)
+        usage = TokenUsage()
+        searches = 0
+        ids: list[str] = []
+        for attempt in (1, 2):
+            reading = await self.client.create(request, body)
+            usage += reading.usage
+            searches += reading.web_search_calls
+            cost = price_usage(
+                self.card.price,
+                usage,
+                web_search_calls=searches,
+                web_search_offered=inputs.web_search,
             )
-            script = parse_structured(
-                reading.output_text, Script, provider=PROVIDER, model_name=self.model
-            )
-        except ProviderError as exc:
-            exc.details.setdefault("response_id", reading.id)
-            exc.details.setdefault("cost_usd", cost.amount_usd)
-            # Paid for already: neither the retry nor the fallback middleware should re-send
-            # blindly, and a budget counts it as spent.
-            exc.request_sent = exc.request_sent or reading.billed
-            raise
+            if reading.id:
+                ids.append(reading.id)
+            try:
+                raise_for_outcome(
+                    reading,
+                    model=self.model,
+                    max_output_tokens=inputs.max_output_tokens,
+                    spent_usd=cost.amount_usd,
+                )
+                script = parse_structured(
+                    reading.output_text, Script, provider=PROVIDER, model_name=self.model
+                )
+                check_segment_count(script, inputs.segments, provider=PROVIDER, model=self.model)
+            except ProviderError as exc:
+                exc.details.setdefault("response_id", reading.id)
+                exc.details["response_ids"] = list(ids)
+                exc.details["cost_usd"] = cost.amount_usd
+                # Paid for already: neither the retry nor the fallback middleware should
+                # re-send blindly, and a budget counts it as spent.
+                exc.request_sent = exc.request_sent or reading.billed
+                if attempt == 1 and "written" in exc.details:
+                    continue  # a wrong segment count: one more answer, then give up
+                raise
+            break
         script, notes = self._finish(script, reading, inputs)
+        if len(ids) > 1:
+            notes.append("the first answer had the wrong number of segments; asked again")
+        metadata = self._metadata(reading, cost, inputs, script, notes, usage, searches)
         return ProducerResult(
             artefacts=[
                 Artefact(
@@ -115,21 +148,23 @@ class ScriptHandler:
                     data=script.model_dump(mode="json"),
                 )
             ],
-            provider=self._metadata(reading, cost, inputs, script, notes),
+            provider=metadata.model_copy(update={"response_ids": ids}),
         )
 
     def _finish(
         self, script: Script, reading: ResponseReading, inputs: Gpt5ScriptInputs
     ) -> tuple[Script, list[str]]:
-        """Merge the sources and number the segments 0, 1, 2… in order."""
+        """Strip inline citation marks, merge the sources and number the segments 0, 1, 2…"""
         notes: list[str] = []
-        sources = merge_sources(script.sources, reading.citations, reading.search_sources)
+        script, refs = strip_markers_from(script)
+        if refs:
+            notes.append(f"removed {len(refs)} inline citation marks from the text")
+        cited = cited_search_sources(refs, reading.search_sources)
+        sources = merge_sources(script.sources, reading.citations, cited, reading.search_sources)
         segments = script.segments
         if [s.index for s in segments] != list(range(len(segments))):
             notes.append("segments were renumbered 0..n-1 in the order the model wrote them")
             segments = [s.model_copy(update={"index": i}) for i, s in enumerate(segments)]
-        if len(segments) != inputs.segments:
-            notes.append(f"asked for {inputs.segments} segments, the model wrote {len(segments)}")
         return script.model_copy(update={"sources": sources, "segments": segments}), notes
 
     def _metadata(
@@ -139,6 +174,8 @@ class ScriptHandler:
         inputs: Gpt5ScriptInputs,
         script: Script,
         notes: list[str],
+        usage: TokenUsage,
+        searches: int,
     ) -> ProviderMetadata:
         return ProviderMetadata(
             provider=PROVIDER,
@@ -147,9 +184,10 @@ class ScriptHandler:
             model_version=reading.model,
             response_ids=[reading.id] if reading.id else [],
             cost=cost,
-            usage=reading.usage.as_metadata(),
+            usage=usage.as_metadata(),
             extra={
-                "web_search_calls": reading.web_search_calls,
+                "web_search_calls": searches,
+                "researched": inputs.web_search,
                 "reasoning_effort": inputs.reasoning_effort,
                 "sources": {
                     "total": len(script.sources),

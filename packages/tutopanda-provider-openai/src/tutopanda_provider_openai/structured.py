@@ -27,6 +27,17 @@ def strict_text_format(model: type[BaseModel], name: str | None = None) -> dict[
     return {"type": "json_schema", "name": name or model.__name__, "schema": schema, "strict": True}
 
 
+def strict_schema_format(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    """The ``text.format`` of a strict ``json_schema`` structured output for a schema built
+    per call (the script's pinned segment count, a prompt batch's pairs and constraints)."""
+    return {
+        "type": "json_schema",
+        "name": name,
+        "schema": _strict(copy.deepcopy(schema)),
+        "strict": True,
+    }
+
+
 def _strict(node: dict[str, Any]) -> dict[str, Any]:
     for sub in (node.get("$defs") or {}).values():
         _strict(sub)
@@ -75,4 +86,4 @@ def parse_structured(text: str, model: type[M], *, provider: str, model_name: st
         ) from None
 
 
-__all__ = ["parse_structured", "strict_text_format"]
+__all__ = ["parse_structured", "strict_schema_format", "strict_text_format"]

@@ -458,7 +458,7 @@ class ReplicateHandler:
             )
         try:
             if self.card.kind is ProducerKind.SCRIPT:
-                artefacts = [self._script_artefact(prediction)]
+                artefacts = [self._script_artefact(prediction, request)]
             else:
                 artefacts = await self._download_all(prediction, request)
         except ProviderError as exc:
@@ -483,13 +483,22 @@ class ReplicateHandler:
                 "resumed": run.resumed,
                 "adopted": run.adopted,
                 "outputs": len(artefacts),
+                **self._research_note(),
             },
         )
         return ProducerResult(artefacts=artefacts, provider=metadata, meta=ResultMeta(mocked=False))
 
-    def _script_artefact(self, prediction: PredictionView) -> Artefact:
+    def _research_note(self) -> dict[str, Any]:
+        """A script records whether it was researched (its model has web search)."""
+        if self.card.kind is not ProducerKind.SCRIPT:
+            return {}
+        return {"researched": "web_search" in self.card.capabilities}
+
+    def _script_artefact(self, prediction: PredictionView, request: ProducerRequest) -> Artefact:
         script = script_prompt.parse_script(
-            script_prompt.join_chunks(prediction.output), model=self.model
+            script_prompt.join_chunks(prediction.output),
+            model=self.model,
+            segments=script_prompt.asked_segments(request.inputs),
         )
         return Artefact(
             name="script",

@@ -4,7 +4,9 @@ gemini-2.5-flash on Replicate has no structured-output switch, so the prompt car
 :class:`~tutopanda_providers.schemas.Script` JSON schema and asks for one JSON object. The
 answer arrives as a list of text chunks; they are joined with ``""`` and validated. Anything
 that is not a complete, valid script (cut off at the token limit, prose around it, a missing
-field) is a :class:`ProviderFailedError` naming what was wrong — never a truncated script.
+field, another number of segments than asked) is a :class:`ProviderFailedError` naming what
+was wrong — never a truncated or short script. The model has no web search: its scripts are
+written from what it knows, and the prompt says so.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
-from tutopanda_providers.contracts import ProviderFailedError, Script, ScriptInputs
+from tutopanda_providers.contracts import (
+    ProviderFailedError,
+    Script,
+    ScriptInputs,
+    check_segment_count,
+    script_json_schema,
+    strip_markers_from,
+)
 
 #: The Replicate inputs passed through from the card's inputs as they are.
 MODEL_OPTIONS = (
@@ -31,9 +40,10 @@ MODEL_OPTIONS = (
 _FENCE = re.compile(r"^\s*```(?:json)?\s*\n(?P<body>.*)\n\s*```\s*$", re.S)
 
 
-def system_instruction() -> str:
-    """The system instruction: the role, and the exact JSON shape to answer in."""
-    schema = json.dumps(Script.model_json_schema(), separators=(",", ":"))
+def system_instruction(segments: int) -> str:
+    """The system instruction: the role, and the exact JSON shape to answer in (its
+    ``segments`` array pinned to ``segments`` items)."""
+    schema = json.dumps(script_json_schema(segments), separators=(",", ":"))
     return (
         "You write narrated lesson scripts for short educational videos. Answer with exactly "
         "one JSON object and nothing else: no prose, no Markdown, no code fences. It must "
@@ -54,18 +64,26 @@ def user_prompt(inputs: Mapping[str, Any]) -> str:
         f"Segments: exactly {lesson.segments}, indexed from 0, whose duration_seconds add up "
         "to the total",
         f"Style: {lesson.style}",
-        "Sources: list the sources you draw on, with their titles and URLs; an empty list if none.",
+        "Sources: you cannot search the web; list only references you are sure exist, with "
+        "their titles and URLs, or an empty list.",
+        "Narration: plain spoken sentences, no citation marks, no URLs; it is read aloud as is.",
     ]
     if lesson.instructions:
         lines.append(f"Further instructions: {lesson.instructions}")
     return "\n".join(lines)
 
 
+def asked_segments(inputs: Mapping[str, Any]) -> int:
+    """The number of segments ``inputs`` ask for (:class:`ScriptInputs`' default if unset)."""
+    value = inputs.get("segments")
+    return int(value) if value is not None else int(ScriptInputs.model_fields["segments"].default)
+
+
 def replicate_input(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """The prediction's input: prompt, system instruction and the model options given."""
     payload: dict[str, Any] = {
         "prompt": user_prompt(inputs),
-        "system_instruction": system_instruction(),
+        "system_instruction": system_instruction(asked_segments(inputs)),
     }
     payload.update({k: inputs[k] for k in MODEL_OPTIONS if inputs.get(k) is not None})
     return payload
@@ -82,12 +100,18 @@ def join_chunks(output: Any) -> str:
     return str(output)
 
 
-def parse_script(text: str, *, model: str = "google/gemini-2.5-flash") -> Script:
-    """Validate the model's text into a :class:`Script`.
+def parse_script(
+    text: str, *, model: str = "google/gemini-2.5-flash", segments: int | None = None
+) -> Script:
+    """Validate the model's text into a :class:`Script`, without inline citation marks.
+
+    Args:
+        segments: the number of segments asked; another count fails (``None``: not checked).
 
     Raises:
-        ProviderFailedError: the text is empty, is not JSON (or is cut off), or does not fit
-            the schema; the message names the problem and shows the text's start.
+        ProviderFailedError: the text is empty, is not JSON (or is cut off), does not fit
+            the schema, or has another number of segments than asked; the message names the
+            problem and shows the text's start.
     """
     body = text.strip()
     fenced = _FENCE.match(body)
@@ -98,7 +122,7 @@ def parse_script(text: str, *, model: str = "google/gemini-2.5-flash") -> Script
             f"{model} returned no text; no script was made", provider="replicate", model=model
         )
     try:
-        return Script.model_validate_json(body)
+        script = Script.model_validate_json(body)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "(document)"
@@ -114,9 +138,14 @@ def parse_script(text: str, *, model: str = "google/gemini-2.5-flash") -> Script
             model=model,
             details={"chars": len(body), "errors": exc.error_count()},
         ) from None
+    if segments is not None:
+        check_segment_count(script, segments, provider="replicate", model=model)
+    script, _ = strip_markers_from(script)
+    return script
 
 
 __all__ = [
+    "asked_segments",
     "MODEL_OPTIONS",
     "join_chunks",
     "parse_script",

@@ -8,7 +8,11 @@
 reasoning item, ``web_search_call`` items when the request carries a web-search tool, and an
 assistant message whose ``output_text`` carries ``url_citation`` annotations; usage with
 reasoning tokens. With ``text.format`` of type ``json_schema`` the text is JSON that conforms to
-the request's schema. Errors use the ``{"error": {...}}`` body; answers carry ``x-ratelimit-*``
+the request's schema — and when the request is one of tutopanda's own, it answers its meaning
+(:mod:`~tutopanda_providers_testing.lesson_answers`): a script with the segment count and
+duration asked, whose sources are the searched pages; a prompt set with one prompt per asked
+(segment, target) pair within each target's allowed values. ``text_output`` scripts any other
+answer (too few segments, missing pairs, inline citation marks…). Errors use the ``{"error": {...}}`` body; answers carry ``x-ratelimit-*``
 headers. Every response carries the fields the official OpenAPI document requires.
 ``GET /v1/responses/{id}`` returns a stored response.
 """
@@ -24,6 +28,12 @@ from typing import Any
 
 from tutopanda_providers_testing._server import FakeServer, Reply
 from tutopanda_providers_testing.faults import Fault, FaultKind
+from tutopanda_providers_testing.lesson_answers import (
+    is_prompt_request,
+    is_script_request,
+    prompt_set_answer,
+    script_answer,
+)
 from tutopanda_providers_testing.requestlog import RecordedRequest
 from tutopanda_providers_testing.schema_data import generate_from_schema
 
@@ -31,6 +41,13 @@ _RETRIEVE = re.compile(r"^/v1/responses/([^/]+)/?$")
 _EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 _REASONING_MODELS = re.compile(r"^(gpt-5|o\d)")
 _WEB_SEARCH_TOOLS = {"web_search", "web_search_preview", "web_search_2025_08_26"}
+
+
+class Refusal(str):
+    """Return one from ``text_output`` to answer with a ``refusal`` content part (the model
+    declined) instead of ``output_text``: ``text_output=lambda body: Refusal("I can't.")``."""
+
+    __slots__ = ()
 
 
 def _id(prefix: str) -> str:
@@ -68,7 +85,8 @@ class FakeOpenAIServer(FakeServer):
         reasoning_tokens: reasoning tokens reported per response.
         web_searches: ``web_search_call`` items per response when a web-search tool is given.
         sources_per_search: sources per search call.
-        text_output: a function ``(request_body) -> str`` replacing the generated text.
+        text_output: a function ``(request_body) -> str`` replacing the generated text (a
+            :class:`Refusal` makes the answer a refusal).
         send_retry_after: whether 429s carry ``retry-after`` (OpenAI is inconsistent).
         **kwargs: :class:`~tutopanda_providers_testing._server.FakeServer` options
             (``port``, ``latency``, ``rate_limit``, ``api_key``).
@@ -313,7 +331,9 @@ class FakeOpenAIServer(FakeServer):
                     "role": "assistant",
                     "status": "incomplete" if status == "incomplete" else "completed",
                     "content": [
-                        {
+                        {"type": "refusal", "refusal": str(text)}
+                        if isinstance(text, Refusal)
+                        else {
                             "type": "output_text",
                             "text": text,
                             "annotations": annotations,
@@ -390,9 +410,19 @@ class FakeOpenAIServer(FakeServer):
         sources: list[dict[str, str]],
     ) -> str:
         if self.text_output is not None:
-            return str(self.text_output(body))
+            answer = self.text_output(body)
+            return answer if isinstance(answer, Refusal) else str(answer)
         if fmt.get("type") == "json_schema":
-            data = generate_from_schema(fmt["schema"], topic)
+            schema = fmt["schema"]
+            instructions = str(body.get("instructions") or "")
+            if is_script_request(schema, instructions):
+                answer = script_answer(schema, f"{instructions}\n{source}", sources=sources)
+                return json.dumps(answer, ensure_ascii=False)
+            if is_prompt_request(schema):
+                answer = prompt_set_answer(schema, instructions, source)
+                if answer["prompts"]:
+                    return json.dumps(answer, ensure_ascii=False)
+            data = generate_from_schema(schema, topic)
             return json.dumps(data, ensure_ascii=False)
         if fmt.get("type") == "json_object":
             return json.dumps({"answer": f"A short answer about {topic}."})

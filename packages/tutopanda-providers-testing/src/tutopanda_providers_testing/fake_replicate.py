@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from tutopanda_providers_testing._server import FakeServer, Reply
 from tutopanda_providers_testing.faults import Fault, FaultKind
+from tutopanda_providers_testing.lesson_answers import is_script_request, script_answer
 from tutopanda_providers_testing.media import MIME_TYPES, image_size, make_image, mp3, mp4
 from tutopanda_providers_testing.model_schemas import ModelSpec, replicate_models
 from tutopanda_providers_testing.requestlog import RecordedRequest
@@ -104,7 +105,8 @@ class FakeReplicateServer(FakeServer):
         send_retry_after: whether 429s carry a ``Retry-After`` header (the docs do not say
             Replicate sends one; its text always says "resets in ~Ns").
         text_output: a function ``(model, input) -> str`` for text models; by default plain
-            text about the prompt, or JSON fitting a schema when the prompt asks for JSON.
+            text about the prompt, JSON fitting a schema when the prompt asks for JSON, and for
+            tutopanda's script request a script with the segments and duration it asks.
         page_size: predictions per page of the list route.
         **kwargs: :class:`~tutopanda_providers_testing._server.FakeServer` options
             (``port``, ``latency``, ``rate_limit``, ``api_key``).
@@ -476,6 +478,9 @@ class FakeReplicateServer(FakeServer):
         system = str(values.get("system_instruction") or "")
         if "json" in (prompt + system).lower():
             schema = _embedded_schema(system) or _embedded_schema(prompt)
+            if is_script_request(schema, f"{system}\n{prompt}"):
+                # tutopanda's script request: the segment count and duration it asks for.
+                return json.dumps(script_answer(schema, f"{system}\n{prompt}"))
             if schema is None:
                 from tutopanda_providers.contracts import Script
 

@@ -52,9 +52,34 @@ def model_rows(registry: Any, kind: str | None) -> list[dict[str, Any]]:
                 "secrets": secrets,
                 "secrets_present": all(secrets.values()),
                 "description": card.description,
+                "capabilities": sorted(card.capabilities),
             }
         )
     return rows
+
+
+#: Short names of card capabilities for the ``models`` table (the JSON has the full names).
+_CAN = {
+    "web_search": "search",
+    "reasoning": "reason",
+    "structured_output": "json",
+    "image_input": "img-in",
+    "generates_audio": "audio",
+    "negative_prompt": "neg",
+    "last_frame": "last-frame",
+    "reference_images": "refs",
+    "multiple_outputs": "multi",
+    "narration": "speech",
+}
+
+
+def _can(capabilities: list[str]) -> str:
+    """The short names of ``capabilities``, the ones a producer choice hinges on first."""
+    order = list(_CAN)
+    known = sorted((c for c in capabilities if c in _CAN), key=order.index)
+    return (
+        " ".join([_CAN[c] for c in known] + sorted(c for c in capabilities if c not in _CAN)) or "-"
+    )
 
 
 def models(kind: str | None, json_out: bool) -> None:
@@ -82,6 +107,7 @@ def models(kind: str | None, json_out: bool) -> None:
     table.add_column("modes", no_wrap=True)
     table.add_column("price", overflow="fold")
     table.add_column("secrets", overflow="fold")
+    table.add_column("can", overflow="fold", max_width=12)
     for row in rows:
         price = "unknown" if row["price_usd"] is None else f"${row['price_usd']:g}"
         if not row["secrets"]:
@@ -95,6 +121,7 @@ def models(kind: str | None, json_out: bool) -> None:
             ", ".join(row["modes"]),
             f"{price} / {row['price_unit']}",
             secret,
+            _can(row["capabilities"]),
         )
     out = console()
     out.print(table)

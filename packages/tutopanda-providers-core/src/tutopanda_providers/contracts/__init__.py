@@ -64,6 +64,8 @@ from tutopanda_providers.contracts.redaction import (
     scrub_data,
 )
 from tutopanda_providers.contracts.schemas import (
+    TIMED_TARGETS,
+    VISUAL_TARGETS,
     GeneratedPrompt,
     PromptInputs,
     PromptSet,
@@ -73,9 +75,23 @@ from tutopanda_providers.contracts.schemas import (
     ScriptSegment,
     Source,
     TargetConstraints,
+    check_segment_count,
+    cited_search_sources,
+    prompt_set_json_schema,
+    script_json_schema,
+    strip_citation_markers,
+    strip_markers_from,
 )
 
 __all__ = [
+    "strip_markers_from",
+    "strip_citation_markers",
+    "script_json_schema",
+    "prompt_set_json_schema",
+    "cited_search_sources",
+    "check_segment_count",
+    "VISUAL_TARGETS",
+    "TIMED_TARGETS",
     "ENVIRONMENTS",
     "MASK",
     "MODES",

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tutopanda_providers.contracts import Descriptor, ProducerKind
+from tutopanda_providers.runner.advice import advise
 from tutopanda_providers.runner.errors import FileProblemError
 from tutopanda_providers.runner.locate import dotted, where
 
@@ -46,6 +47,7 @@ class ProducerSettings(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
     model_defaults: dict[str, dict[str, Any]] = Field(default_factory=dict)
     environment: str = "local"
+    allow_unresearched_script: bool = False  # see runner/advice.py
 
     @field_validator("model")
     @classmethod
@@ -154,7 +156,7 @@ def _fix(err: Mapping[str, Any]) -> str:
         return f"{err.get('input')!r} is not a kind; use one of {kinds}"
     if kind == "extra_forbidden":
         if len(loc) >= 3 and loc[0] == "producers":
-            return "is not a producer key; use kind, model, fallbacks, inputs, model_defaults, environment"
+            return "is not a producer key; use kind, model, fallbacks, inputs, model_defaults, environment, allow_unresearched_script"
         if loc[:1] == ("runner",):
             return "is not a runner key; use concurrency, timeout_seconds, storage, redis_url"
         return "is not a settings key; the file takes version, [runner] and [producers.<Name>]"
@@ -198,11 +200,13 @@ def load_settings(path: str | Path | None = None, *, use_defaults: bool = True) 
                 [f"{user}: cannot read the settings file: {exc.strerror or exc}; check the path"],
             ) from exc
         apply(text, str(user))
-    return Settings(
-        producers=producers,
-        runner=RunnerSettings.model_validate(runner_raw),
-        sources=sources,
-        origin=origin,
+    return advise(
+        Settings(
+            producers=producers,
+            runner=RunnerSettings.model_validate(runner_raw),
+            sources=sources,
+            origin=origin,
+        )
     )
 
 
