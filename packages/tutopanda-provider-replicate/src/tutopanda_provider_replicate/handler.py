@@ -225,6 +225,28 @@ class ReplicateHandler:
             raise AuthError(MISSING_TOKEN, provider=self.provider, model=self.model)
         self._clients()
 
+    async def check_credentials(self) -> None:
+        """Ask Replicate whether it accepts the token, with the free ``GET /v1/account``.
+
+        Raises:
+            AuthError: the token is missing, or Replicate answers 401 (rejected).
+            ProviderError: Replicate could not be reached or failed (mapped like any call).
+        """
+        _, http, _ = self._clients()
+        try:
+            response = await http.get("/v1/account")
+        except httpx.HTTPError as exc:
+            raise map_transport_error(
+                exc, model=self.model, action="check the token", request_sent=False
+            ) from exc
+        if response.status_code >= 400:
+            raise map_api_error(
+                ReplicateError.from_response(response),
+                model=self.model,
+                action="check the token",
+                headers=response.headers,
+            )
+
     # -- invoke ------------------------------------------------------------------------
     async def invoke(self, request: ProducerRequest) -> ProducerResult:
         """Run one prediction (or resume one) and return its stored outputs."""
