@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from tutopanda_providers.registry import ProviderRegistry
 
 
+#: Below this console width the ``models`` table stacks modes and splits long references.
+WIDE = 110
+#: References longer than this are split after the provider on a narrow console.
+NARROW_REF = 24
+
+
 def _registry() -> ProviderRegistry:
     from tutopanda_providers.registry import create_provider_registry
 
@@ -75,16 +81,30 @@ def models(kind: str | None, json_out: bool) -> None:
         print_json({"models": rows, "warnings": registry.warnings})
         return
     title = f"{len(rows)} models" + (f" of kind {kind}" if kind else "")
+    printer = console()
+    narrow = printer.width < WIDE
     out = table(title, "model", "kind", "modes", "price", "key")
+    refs = []
     for row in rows:
+        ref = f"{row['provider']}/{row['model']}"
+        if narrow and len(ref) > NARROW_REF:
+            ref = f"{row['provider']}/\n{row['model']}"  # break at the provider, not mid-name
+        refs.append(ref)
+    if narrow:
+        # Model names and key states stay whole; the price column takes what is left and wraps.
+        longest = max((len(line) for ref in refs for line in ref.splitlines()), default=5)
+        widths = (min(longest, printer.width * 3 // 8), 6, 5, None, 10)
+        for column, width in zip(out.columns, widths, strict=True):
+            column.width = width
+        out.columns[3].ratio = 1
+    for row, ref in zip(rows, refs, strict=True):
         out.add_row(
-            text(f"{row['provider']}/{row['model']}"),
+            text(ref),
             text(row["kind"]),
-            text(joined(row["modes"])),
+            text(("\n" if narrow else ", ").join(row["modes"])),
             text("\n".join(row["price"])),
             text(key_summary(row["keys"])),
         )
-    printer = console()
     printer.print(out)
     needed = sorted({(n, s) for row in rows for n, s in row["keys"].items()})
     for name, status in needed:

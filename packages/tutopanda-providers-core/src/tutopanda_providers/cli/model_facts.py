@@ -188,9 +188,9 @@ def key_status(secrets: SecretResolver, name: str) -> KeyStatus:
 
 
 def key_summary(statuses: Mapping[str, KeyStatus]) -> str:
-    """``none needed``, ``set``, or the names that are not set, e.g. ``missing``."""
+    """``not needed``, ``set``, or what is wrong (``missing``, ``malformed``)."""
     if not statuses:
-        return "none needed"
+        return "not needed"
     bad = sorted(set(statuses.values()) - {"set"})
     return "set" if not bad else ", ".join(bad)
 
