@@ -221,6 +221,24 @@ def test_doctor_text_in_mock_mode_points_to_the_live_check() -> None:
     assert "doctor --live" in result.stdout
 
 
+def test_doctor_builds_one_registry_for_every_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tutopanda_providers import registry as registry_module
+
+    built: list[object] = []
+    real = registry_module.create_provider_registry
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        built.append(kwargs.get("mode"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(registry_module, "create_provider_registry", counting)
+    for mode in ("--mock", "--live"):
+        built.clear()
+        result = cli("doctor", mode, "--json")  # every producer, fallbacks included
+        assert result.exit_code in (0, 4), result.output
+        assert built == [mode.removeprefix("--")]
+
+
 def test_doctor_live_reports_a_malformed_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-with a space")
     result = cli("doctor", "--live", "--plan", "lesson.toml", "--json")

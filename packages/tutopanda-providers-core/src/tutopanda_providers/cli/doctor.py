@@ -23,7 +23,7 @@ from tutopanda_providers.cli.model_facts import key_status
 from tutopanda_providers.cli.render import console, failures_to_exit_codes, print_json, table, text
 
 if TYPE_CHECKING:
-    from tutopanda_providers.contracts import Descriptor
+    from tutopanda_providers.contracts import Descriptor, Mode
     from tutopanda_providers.registry import ProviderRegistry
     from tutopanda_providers.runner import Catalog
 
@@ -34,7 +34,7 @@ REDIS_ENV = "TUTOPANDA_REDIS_URL"
 class Checkup:
     """What ``doctor`` found; printed as text or JSON."""
 
-    mode: str
+    mode: Mode
     settings: list[str]
     plugins: list[dict[str, Any]] = field(default_factory=list)
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -78,7 +78,7 @@ def doctor(
     from tutopanda_providers.registry import create_provider_registry
     from tutopanda_providers.runner import Catalog, load_plan, load_settings
 
-    mode = "live" if live else "mock"
+    mode: Mode = "live" if live else "mock"
     with failures_to_exit_codes(json_out):
         settings = load_settings(settings_path)
         catalog = Catalog.from_settings(settings)
@@ -183,7 +183,7 @@ async def _check_handlers(
     registry: ProviderRegistry, descriptors: Sequence[Descriptor], timeout: float, check: Checkup
 ) -> None:
     """Warm start every handler, then (live) show each key to its provider; one event loop."""
-    reports = await registry.warm_start(descriptors, timeout=timeout, mode=check.mode)  # type: ignore[arg-type]
+    reports = await registry.warm_start(descriptors, timeout=timeout, mode=check.mode)
     for report in reports:
         check.warm_start.append(report.to_dict())
         if report.status == "failed":
