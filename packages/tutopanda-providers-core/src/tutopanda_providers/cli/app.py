@@ -269,7 +269,10 @@ def doctor(
             "live handlers warm). Default --mock, as for run.",
         ),
     ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Warm-start budget (s).")] = 10.0,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", help="Budget (s) of the warm start, then of each key check."),
+    ] = 10.0,
     json_out: JsonOption = False,
 ) -> None:
     """Check readiness in run's mode (mock unless --live): plugins, settings, keys, warm
