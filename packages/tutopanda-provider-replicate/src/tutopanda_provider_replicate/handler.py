@@ -216,8 +216,8 @@ class ReplicateHandler:
     async def warm_start(self, context: WarmStartContext) -> None:
         """Fail now, clearly, if the token is missing (before the first job, not in it).
 
-        No request is made: whether Replicate accepts the token shows on the first call (a 401
-        maps to ``auth``). ``GET /v1/account`` could check it earlier; that is not done yet.
+        No request is made: whether Replicate accepts the token is :meth:`check_credentials`'
+        job (``doctor --live``), else it shows on the first call (a 401 maps to ``auth``).
         The SDK and download clients are created here, on the caller's event loop, so the first
         job does not pay for them (and its request is not late against a paced rate limit).
         """
