@@ -202,7 +202,7 @@ def test_doctor_is_ready_live_when_the_keys_are_set_and_the_fakes_answer(
         "REPLICATE_API_TOKEN": CANARY_REPLICATE_TOKEN,
         "REPLICATE_BASE_URL": replicate.base_url,
     }
-    result = run_cli(tmp_path, env, "doctor", "--plan", "plan.toml", "--json")
+    result = run_cli(tmp_path, env, "doctor", "--live", "--plan", "plan.toml", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True and report["mode"] == "live"

@@ -223,7 +223,7 @@ def test_doctor_in_mock_mode_is_ready() -> None:
 
 
 def test_doctor_live_without_keys_names_the_missing_secrets() -> None:
-    result = cli("doctor", "--plan", "lesson.toml", "--json")
+    result = cli("doctor", "--live", "--plan", "lesson.toml", "--json")
     assert result.exit_code == 4
     problems = " ".join(as_json(result)["problems"])
     assert "OPENAI_API_KEY is not set" in problems and "REPLICATE_API_TOKEN is not set" in problems
@@ -300,7 +300,8 @@ def test_process_exit_code_when_another_run_holds_the_movie(tmp_path: Path) -> N
         (("invoke", "replicate/google/nano-banana", "-i", "prompt=a fox", "--json"), 0),
         (("invoke", "replicate/google/nano-banan", "-i", "prompt=a fox", "--json"), 2),
         (("doctor", "--mock", "--json"), 0),
-        (("doctor", "--json"), 4),
+        (("doctor", "--json"), 0),
+        (("doctor", "--live", "--json"), 4),
     ],
 )
 def test_process_exit_code_of_each_command(

@@ -133,6 +133,22 @@ class ResponsesClient:
             "openai.warm_start", model=self.model, base_url_set=self.base_url() is not None
         )
 
+    async def check_credentials(self) -> None:
+        """Ask OpenAI whether it accepts the key, with the free ``GET /v1/models``.
+
+        Raises:
+            AuthError: the key is missing, or OpenAI answers 401 (rejected).
+            ProviderError: OpenAI could not be reached or failed (mapped like any call).
+        """
+        # A listing answers in well under a second; a minute of silence means trouble.
+        timeout = httpx2.Timeout(
+            min(self.options.timeout, 60.0), connect=self.options.connect_timeout
+        )
+        try:
+            await self.sdk().models.list(timeout=timeout)
+        except (openai.OpenAIError, httpx2.HTTPError) as exc:
+            raise map_openai_error(exc, model=self.model) from None
+
     async def create(self, request: ProducerRequest, body: dict[str, Any]) -> ResponseReading:
         """Send one ``POST /responses`` and read the answer.
 

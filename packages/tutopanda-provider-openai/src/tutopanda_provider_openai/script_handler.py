@@ -72,6 +72,10 @@ class ScriptHandler:
         """Fail now, with how to fix it, if the API key is missing."""
         await self.client.warm_start(context)
 
+    async def check_credentials(self) -> None:
+        """Ask OpenAI, with a free request, whether it accepts the key (see the client)."""
+        await self.client.check_credentials()
+
     async def aclose(self) -> None:
         """Close the SDK client's connections."""
         await self.client.aclose()

@@ -218,14 +218,36 @@ class ReplicateHandler:
     async def warm_start(self, context: WarmStartContext) -> None:
         """Fail now, clearly, if the token is missing (before the first job, not in it).
 
-        No request is made: whether Replicate accepts the token shows on the first call (a 401
-        maps to ``auth``). ``GET /v1/account`` could check it earlier; that is not done yet.
+        No request is made: whether Replicate accepts the token is :meth:`check_credentials`'
+        job (``doctor --live``), else it shows on the first call (a 401 maps to ``auth``).
         The SDK and download clients are created here, on the caller's event loop, so the first
         job does not pay for them (and its request is not late against a paced rate limit).
         """
         if self._secrets.resolve(TOKEN_NAME) is None:
             raise AuthError(MISSING_TOKEN, provider=self.provider, model=self.model)
         self._clients()
+
+    async def check_credentials(self) -> None:
+        """Ask Replicate whether it accepts the token, with the free ``GET /v1/account``.
+
+        Raises:
+            AuthError: the token is missing, or Replicate answers 401 (rejected).
+            ProviderError: Replicate could not be reached or failed (mapped like any call).
+        """
+        _, http, _ = self._clients()
+        try:
+            response = await http.get("/v1/account")
+        except httpx.HTTPError as exc:
+            raise map_transport_error(
+                exc, model=self.model, action="check the token", request_sent=False
+            ) from exc
+        if response.status_code >= 400:
+            raise map_api_error(
+                ReplicateError.from_response(response),
+                model=self.model,
+                action="check the token",
+                headers=response.headers,
+            )
 
     # -- invoke ------------------------------------------------------------------------
     async def invoke(self, request: ProducerRequest) -> ProducerResult:

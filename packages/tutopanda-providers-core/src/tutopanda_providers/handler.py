@@ -220,6 +220,8 @@ class ProducerHandler(Protocol):
 
     ``warm_start(context)`` is optional: when a handler defines it the registry calls it from
     :meth:`ProviderRegistry.warm_start` to check readiness (a missing key fails there).
+    ``check_credentials()`` is optional too: a free authenticated request that raises
+    ``AuthError`` when the provider refuses the key (``doctor --live``; docs/hooks.md).
     """
 
     provider: str

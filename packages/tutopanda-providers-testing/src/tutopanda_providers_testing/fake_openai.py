@@ -129,9 +129,11 @@ class FakeOpenAIServer(FakeServer):
 
     # -- routing ---------------------------------------------------------------------------
     def route(self, method: str, path: str) -> str:
-        """Name the route: ``responses`` (create), ``retrieve`` or ``unknown``."""
+        """Name the route: ``responses`` (create), ``retrieve``, ``models`` or ``unknown``."""
         if method == "POST" and path.rstrip("/") == "/v1/responses":
             return "responses"
+        if method == "GET" and path.rstrip("/") == "/v1/models":
+            return "models"
         if method == "GET" and _RETRIEVE.match(path):
             return "retrieve"
         return "unknown"
@@ -148,7 +150,17 @@ class FakeOpenAIServer(FakeServer):
             if stored is None:
                 return self.error_reply(404, f"Response with id '{match.group(1)}' not found.")
             return Reply.json(200, stored)
+        if request.route == "models":
+            return self._models()
         return self.error_reply(404, f"Unknown request URL: {request.method} {request.path}.")
+
+    def _models(self) -> Reply:
+        """``GET /v1/models``: the free, authenticated call a key check makes."""
+        data = [
+            {"id": model, "object": "model", "created": 1754425777, "owned_by": "system"}
+            for model in ("gpt-5", "gpt-5-mini", "gpt-5-nano")
+        ]
+        return Reply.json(200, {"object": "list", "data": data})
 
     # -- errors and headers ----------------------------------------------------------------
     def error_reply(

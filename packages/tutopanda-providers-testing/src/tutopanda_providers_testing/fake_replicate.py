@@ -177,7 +177,7 @@ class FakeReplicateServer(FakeServer):
 
     # -- routing ---------------------------------------------------------------------------
     def route(self, method: str, path: str) -> str:
-        """Name the route: create, get, cancel, list, model, version, file or unknown."""
+        """Name the route: create, get, cancel, list, model, version, account, file or unknown."""
         if path.startswith("/files/"):
             return "file"
         if method == "POST":
@@ -186,6 +186,8 @@ class FakeReplicateServer(FakeServer):
             if _CANCEL.match(path):
                 return "cancel"
         if method in {"GET", "HEAD"}:
+            if path.rstrip("/") == "/v1/account":
+                return "account"
             if path.rstrip("/") == "/v1/predictions":
                 return "list"
             if _PREDICTION.match(path):
@@ -215,6 +217,9 @@ class FakeReplicateServer(FakeServer):
             return self._model(request)
         if route == "file":
             return self._file(request, fault)
+        if route == "account":
+            # GET /v1/account: the free, authenticated call a token check makes.
+            return Reply.json(200, {"type": "user", "username": "fake", "name": "Fake Replicate"})
         return self.error_reply(404, "The requested resource could not be found.")
 
     # -- errors and headers ----------------------------------------------------------------

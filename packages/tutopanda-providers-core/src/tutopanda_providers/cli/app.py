@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from tutopanda_providers.cli import examples
+
 app = typer.Typer(
     name="tutopanda-providers",
     help=(
@@ -15,6 +17,7 @@ app = typer.Typer(
         "Exit codes: 0 ok, 1 job failures, 2 usage or configuration error, 3 refused by "
         "--max-cost, 4 provider, secret or plugin problem, 5 movie in use by another run."
     ),
+    epilog=examples.APP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -41,29 +44,76 @@ OverrideOption = Annotated[
 ]
 
 
-@app.command()
+def _print_version(value: bool) -> None:
+    if value:
+        from tutopanda_providers.cli import listing
+
+        typer.echo(listing.version_text())
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the version, the hook contract and each installed plugin's version.",
+        ),
+    ] = False,
+) -> None:
+    """Call AI model providers through one registry (see the help above)."""
+
+
+models_app = typer.Typer(
+    invoke_without_command=True,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(models_app, name="models")
+
+
+@models_app.callback(epilog=examples.MODELS)
 def models(
+    ctx: typer.Context,
     kind: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--kind", help="Only this kind: script, prompt, audio, image, video, music."),
     ] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """List every (provider, model): kind, modes, price unit, and whether its secrets are set."""
-    from tutopanda_providers.cli import inspect
+    """List every (provider, model): kind, modes, price and key status; `models show` details one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from tutopanda_providers.cli import listing
 
-    inspect.models(kind=kind, json_out=json_out)
+    listing.models(kind=kind, json_out=json_out)
 
 
-@app.command()
+@models_app.command("show", epilog=examples.MODELS_SHOW)
+def models_show(
+    model: Annotated[str, typer.Argument(help="provider/model, e.g. replicate/google/veo-3-fast.")],
+    json_out: JsonOption = False,
+) -> None:
+    """One model: every input (type, allowed values, default, required), every price rate with
+    its unit, capabilities, the serving plugin and whether its keys are set."""
+    from tutopanda_providers.cli import listing
+
+    listing.models_show(model, json_out=json_out)
+
+
+@app.command(epilog=examples.PLUGINS)
 def plugins(json_out: JsonOption = False) -> None:
     """List installed plugins: version, hook contract, what each registers, and failures."""
-    from tutopanda_providers.cli import inspect
+    from tutopanda_providers.cli import listing
 
-    inspect.plugins(json_out=json_out)
+    listing.plugins(json_out=json_out)
 
 
-@app.command()
+@app.command(epilog=examples.INVOKE)
 def invoke(
     model: Annotated[str, typer.Argument(help="provider/model, e.g. replicate/google/imagen-4.")],
     input_: Annotated[
@@ -106,7 +156,7 @@ def invoke(
     )
 
 
-@app.command()
+@app.command(epilog=examples.RUN)
 def run(
     plan: Annotated[Path, typer.Argument(help="The lesson plan (TOML).")],
     movie: Annotated[
@@ -181,7 +231,7 @@ def run(
     )
 
 
-@app.command()
+@app.command(epilog=examples.ESTIMATE)
 def estimate(
     plan: Annotated[Path, typer.Argument(help="The lesson plan (TOML).")],
     movie: Annotated[
@@ -204,24 +254,34 @@ def estimate(
     )
 
 
-@app.command()
+@app.command(epilog=examples.DOCTOR)
 def doctor(
     plan: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option("--plan", help="Warm start only this plan's producers."),
     ] = None,
     settings: SettingsOption = None,
-    mock: Annotated[
-        bool, typer.Option("--mock", help="Warm start the mock handlers instead of the live ones.")
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live/--mock",
+            help="--live: check live readiness (keys set and accepted by their providers, "
+            "live handlers warm). Default --mock, as for run.",
+        ),
     ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Warm-start budget (s).")] = 10.0,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", help="Budget (s) of the warm start, then of each key check."),
+    ] = 10.0,
     json_out: JsonOption = False,
 ) -> None:
-    """Check readiness: secrets, plugins, settings, warm start of producers, Redis."""
-    from tutopanda_providers.cli import inspect
+    """Check readiness in run's mode (mock unless --live): plugins, settings, keys, warm
+    start of each producer's handlers, Redis. --live asks each provider whether it accepts
+    its key (a free request)."""
+    from tutopanda_providers.cli import doctor as checkup
 
-    inspect.doctor(
-        plan_path=plan, settings_path=settings, mock=mock, timeout=timeout, json_out=json_out
+    checkup.doctor(
+        plan_path=plan, settings_path=settings, live=live, timeout=timeout, json_out=json_out
     )
 
 

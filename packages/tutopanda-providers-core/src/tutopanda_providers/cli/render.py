@@ -18,6 +18,8 @@ from tutopanda_providers.cli import exitcodes
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
     from tutopanda_providers.contracts import Cost
 
@@ -35,6 +37,32 @@ def console(stderr: bool = False) -> Console:
     out = Console(stderr=stderr, highlight=False)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         out = Console(stderr=stderr, highlight=False, width=PIPE_WIDTH)
+    return out
+
+
+def text(value: object, style: str = "") -> Text:
+    """``value`` as plain Rich text: brackets from plans and plugins (``[live]``) stay text.
+
+    Rich reads ``str`` table cells and titles as markup, so ``[live]`` would vanish and
+    ``[/]`` would raise; a :class:`~rich.text.Text` is never parsed.
+    """
+    from rich.text import Text
+
+    return Text(str(value), style=style)
+
+
+def table(title: str, *columns: str) -> Table:
+    """A table that fits an 80-column terminal: plain title, no outer box, cells that wrap.
+
+    Columns fold long words (model names, URLs) instead of pushing the table past the
+    console's width; callers add rows of :func:`text` cells.
+    """
+    from rich import box
+    from rich.table import Table
+
+    out = Table(title=text(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in columns:
+        out.add_column(text(column), overflow="fold")
     return out
 
 
@@ -97,4 +125,13 @@ def failures_to_exit_codes(json_out: bool) -> Iterator[None]:
         raise typer.Exit(code) from None
 
 
-__all__ = ["console", "cost_text", "error", "exit_code_for", "failures_to_exit_codes", "print_json"]
+__all__ = [
+    "console",
+    "cost_text",
+    "error",
+    "exit_code_for",
+    "failures_to_exit_codes",
+    "print_json",
+    "table",
+    "text",
+]
