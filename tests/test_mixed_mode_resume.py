@@ -66,7 +66,7 @@ def logged_predictions(movie: Path) -> list[str]:
     if not path.exists():
         return []
     events = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [e["prediction_id"] for e in events if e["type"] == "job.remote_started"]
+    return [e["remote_job_id"] for e in events if e["type"] == "job.remote_started"]
 
 
 def test_a_killed_run_resumes_the_prediction_it_had_started(tmp_path: Path) -> None:
@@ -110,6 +110,6 @@ def test_a_killed_run_resumes_the_prediction_it_had_started(tmp_path: Path) -> N
         json.loads(line) for line in (tmp_path / "movie" / "events.jsonl").read_text().splitlines()
     ]
     started = [e for e in events if e["type"] == "job.started"]
-    assert started[-1]["resume"] == {"prediction_id": prediction_id}
+    assert started[-1]["resume"] == {"remote_job_id": prediction_id}
     manifest = json.loads((tmp_path / "movie" / "manifest.json").read_text())
-    assert manifest["jobs"]["image"]["provider"]["prediction_id"] == prediction_id
+    assert manifest["jobs"]["image"]["provider"]["remote_job_id"] == prediction_id

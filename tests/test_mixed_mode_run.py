@@ -175,7 +175,7 @@ def test_mixed_run_records_which_artefacts_were_mocked(
     events = [
         json.loads(line) for line in (tmp_path / "movie" / "events.jsonl").read_text().splitlines()
     ]
-    remote = {e["job_id"]: e["prediction_id"] for e in events if e["type"] == "job.remote_started"}
+    remote = {e["job_id"]: e["remote_job_id"] for e in events if e["type"] == "job.remote_started"}
     assert set(remote) >= {"narration", "image", "video"}
     assert set(remote.values()) >= {p.id for p in replicate.predictions}
     # Live artefacts are real media in the movie's blob store.
