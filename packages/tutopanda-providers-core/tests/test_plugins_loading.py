@@ -160,6 +160,54 @@ def test_plugin_written_for_another_contract_version_is_refused_with_the_reason(
     assert providers(registry) == ["alpha"]
 
 
+class DeclaresContract:
+    """Declares whatever contract it is given, and registers one model."""
+
+    def __init__(self, declared: object) -> None:
+        self.TUTOPANDA_HOOK_CONTRACT = declared
+
+    @hookimpl
+    def tutopanda_register_providers(self, register):  # type: ignore[no-untyped-def]
+        register(Implementation.for_card(make_card("declared"), never_called))
+
+
+def test_plugin_declaring_contract_2_is_refused_naming_both_numbers(tmp_path: Path) -> None:
+    assert HOOK_CONTRACT_VERSION == 1  # this test is written against contract 1
+    registry = build(tmp_path, [("two", DeclaresContract(2)), ("a", Good("alpha"))])
+    report = registry.plugin("two")
+    assert (report.status, report.contract) == ("failed", 2)
+    assert report.error is not None
+    assert report.error.startswith("written for hook contract 2, this core speaks 1;")
+    assert providers(registry) == ["alpha"]
+
+
+def test_plugin_declaring_the_current_contract_loads(tmp_path: Path) -> None:
+    registry = build(tmp_path, [("one", DeclaresContract(1))])
+    assert (registry.plugin("one").status, registry.plugin("one").contract) == ("loaded", 1)
+    assert providers(registry) == ["declared"]
+
+
+def test_plugin_declaring_no_contract_loads_as_the_current_one(tmp_path: Path) -> None:
+    registry = build(tmp_path, [("a", Good("alpha"))])
+    report = registry.plugin("a")
+    assert (report.status, report.contract, report.error) == ("loaded", None, None)
+    assert providers(registry) == ["alpha"]
+
+
+@pytest.mark.parametrize("declared", ["1", 1.0, True, None])
+def test_plugin_declaring_a_contract_that_is_not_an_int_is_refused(
+    tmp_path: Path, declared: object
+) -> None:
+    registry = build(tmp_path, [("odd", DeclaresContract(declared)), ("a", Good("alpha"))])
+    report = registry.plugin("odd")
+    assert (report.status, report.contract) == ("failed", None)
+    assert report.error == (
+        "TUTOPANDA_HOOK_CONTRACT must be an int literal such as TUTOPANDA_HOOK_CONTRACT = 1, "
+        f"got {declared!r} ({type(declared).__name__}); this core speaks hook contract 1"
+    )
+    assert providers(registry) == ["alpha"]
+
+
 @pytest.mark.parametrize(
     ("plugin", "expected"),
     [

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tutopanda_providers import HOOK_CONTRACT_VERSION, Implementation, Match, hookimpl
+from tutopanda_providers import Implementation, Match, hookimpl
 from tutopanda_providers.handler import HandlerContext, ProducerHandler
 
 from tutopanda_provider_mock.cards import demo_cards
 from tutopanda_provider_mock.fingerprint import HANDLER_VERSION
 
 #: The hook-contract major version this plugin was written for.
-TUTOPANDA_HOOK_CONTRACT = HOOK_CONTRACT_VERSION
+TUTOPANDA_HOOK_CONTRACT = 1
 
 
 def create_mock_handler(context: HandlerContext) -> ProducerHandler:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tutopanda_providers import HOOK_CONTRACT_VERSION, Implementation, hookimpl
+from tutopanda_providers import Implementation, hookimpl
 
 from tutopanda_provider_openai.cards import PROMPT_CARD, SCRIPT_CARD
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from tutopanda_providers.handler import HandlerContext, ProducerHandler
 
 #: The hook contract this plugin was written for.
-TUTOPANDA_HOOK_CONTRACT = HOOK_CONTRACT_VERSION
+TUTOPANDA_HOOK_CONTRACT = 1
 #: Bump when what the handlers return changes (it is part of cache keys).
 HANDLER_VERSION = "1"
 

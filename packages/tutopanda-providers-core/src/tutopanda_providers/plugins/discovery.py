@@ -213,16 +213,38 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
-def _register(pm: pluggy.PluginManager, plugin: object, report: PluginReport) -> None:
-    declared = getattr(plugin, "TUTOPANDA_HOOK_CONTRACT", None)
-    report.contract = declared if isinstance(declared, int) else None
-    if report.contract is not None and report.contract != HOOK_CONTRACT_VERSION:
-        report.status = "failed"
-        report.error = (
-            f"written for hook contract {report.contract}, this core speaks "
+def _contract_problem(plugin: object, report: PluginReport) -> str | None:
+    """Why ``plugin``'s ``TUTOPANDA_HOOK_CONTRACT`` bars it from loading, or ``None``.
+
+    Records the declared number on ``report.contract``. A plugin that declares nothing loads
+    as one written for the current contract (third-party plugins made before the attribute
+    existed keep working; ``tutopanda-providers plugins`` shows ``-`` for them). A declaration
+    that is not a plain ``int`` (``"1"``, ``1.0``, ``True``) is refused: it cannot be compared.
+    """
+    if not hasattr(plugin, "TUTOPANDA_HOOK_CONTRACT"):
+        return None
+    declared = getattr(plugin, "TUTOPANDA_HOOK_CONTRACT")  # noqa: B009
+    if type(declared) is not int:  # bool is an int subclass; True is no contract number
+        return (
+            f"TUTOPANDA_HOOK_CONTRACT must be an int literal such as "
+            f"TUTOPANDA_HOOK_CONTRACT = {HOOK_CONTRACT_VERSION}, got {declared!r} "
+            f"({type(declared).__name__}); this core speaks hook contract {HOOK_CONTRACT_VERSION}"
+        )
+    report.contract = declared
+    if declared != HOOK_CONTRACT_VERSION:
+        return (
+            f"written for hook contract {declared}, this core speaks "
             f"{HOOK_CONTRACT_VERSION}; install a {report.name} release made for "
             f"tutopanda-providers-core with contract {HOOK_CONTRACT_VERSION}"
         )
+    return None
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, report: PluginReport) -> None:
+    problem = _contract_problem(plugin, report)
+    if problem is not None:
+        report.status = "failed"
+        report.error = problem
         log.warning("plugin %s was refused: %s", _label(report), report.error)
         return
     already = pm.get_name(plugin)
