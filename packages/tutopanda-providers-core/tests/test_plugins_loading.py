@@ -21,9 +21,6 @@ from tutopanda_providers import (
     Implementation,
     ModelCard,
     OutputSpec,
-    Price,
-    PriceRate,
-    ProducerKind,
     ProviderRegistry,
     RegistryOptions,
     create_provider_registry,
@@ -32,6 +29,7 @@ from tutopanda_providers import (
 from tutopanda_providers.contracts import InputModel
 from tutopanda_providers.plugins.discovery import ALLOW_ENV, DISABLE_ENV, PluginReport
 from tutopanda_providers.storage import BlobStore
+from tutopanda_providers_testing import fakes
 
 
 class Inputs(InputModel):
@@ -39,13 +37,12 @@ class Inputs(InputModel):
 
 
 def make_card(provider: str, model: str = "m1") -> ModelCard:
-    return ModelCard(
-        provider=provider,
-        model=model,
-        kind=ProducerKind.IMAGE,
+    return fakes.make_card(
+        provider,
+        model,
         input_model=Inputs,
         output=OutputSpec(type="image", mime="image/png"),
-        price=Price(rates=(PriceRate(name="image", unit="image", usd=0.01),), source="test"),
+        usd=0.01,
     )
 
 
