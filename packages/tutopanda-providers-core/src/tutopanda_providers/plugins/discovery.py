@@ -2,8 +2,8 @@
 
 Plugins are found through the entry-point group ``tutopanda.providers``. Loading one must be
 cheap: a plugin module holds cards and factories, and imports its vendor SDK only inside a
-factory. A plugin that fails to import, declares another hook-contract version, or raises in a
-hook is reported as a :class:`PluginReport` with its name, version and error; the rest go on.
+factory. A plugin that fails to import, declares another hook-contract version (or one that is
+not an ``int``: ``TUTOPANDA_HOOK_CONTRACT = 1`` is a literal), or raises in a hook is reported as a :class:`PluginReport` with its name, version and error; the rest go on.
 
 Duplicates are warned about, never settled silently: two distributions shipping an entry point
 of the same name (the first found on ``sys.path`` loads), and one module registered under two
@@ -48,7 +48,8 @@ class PluginReport:
         status: ``loaded``, ``failed``, ``disabled`` (by the allow/disable lists) or
             ``duplicate`` (the same module is already loaded under another name).
         error: why it failed, one line, when it did.
-        contract: the hook-contract version it declares (``None`` if it declares none).
+        contract: the hook-contract version it declares (``None`` if it declares none, or a
+            value that is not an ``int``).
         hooks: the hooks it implements.
         registered: what it registered (``provider/model [mode]`` strings).
         warnings: duplicates and conflicts that concern it.
