@@ -18,7 +18,6 @@ import tutopanda_provider_mock.plugin as mock_plugin
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from tutopanda_providers import (
     Descriptor,
-    Implementation,
     JobInfo,
     ModelCard,
     OutputSpec,
@@ -27,12 +26,9 @@ from tutopanda_providers import (
     ProducerKind,
     ProducerResult,
     ProviderRegistry,
-    RegistryOptions,
-    create_provider_registry,
-    hookimpl,
 )
 from tutopanda_providers.contracts import PromptInputs, ScriptInputs
-from tutopanda_providers.storage import BlobStore
+from tutopanda_providers_testing.fakes import FakePlugin, fake_registry
 
 SEED_MODELS = Path(__file__).parent / "data" / "seed_models.json"
 _TYPES: dict[str, Any] = {
@@ -107,16 +103,10 @@ def seed_card(entry: Mapping[str, Any]) -> ModelCard:
     )
 
 
-class SeedCardsPlugin:
-    """Registers a card (and a live factory that must never run) for every seed model."""
-
-    def __init__(self) -> None:
-        self.cards = [seed_card(e) for e in load_seed_models()]
-
-    @hookimpl
-    def tutopanda_register_providers(self, register: Callable[[Implementation], None]) -> None:
-        for card in self.cards:
-            register(Implementation.for_card(card, _no_live_handler, mode="live"))
+def seed_cards_plugin() -> FakePlugin:
+    """A card (and a live factory that must never run) for every seed model."""
+    cards = [seed_card(e) for e in load_seed_models()]
+    return FakePlugin.for_cards(cards, _no_live_handler, modes=("live",))
 
 
 def _no_live_handler(context: Any) -> Any:
@@ -130,13 +120,8 @@ def blob_root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def registry(blob_root: Path) -> ProviderRegistry:
-    return create_provider_registry(
-        RegistryOptions(
-            mode="mock",
-            plugins=[("mock", mock_plugin), ("seed", SeedCardsPlugin())],
-            entry_points=False,
-            storage=BlobStore(blob_root),
-        )
+    return fake_registry(
+        [("mock", mock_plugin), ("seed", seed_cards_plugin())], storage=blob_root, mode="mock"
     )
 
 
@@ -172,7 +157,7 @@ def read_blob(registry: ProviderRegistry) -> Callable[[ProducerResult], bytes]:
 @pytest.fixture(scope="session")
 def seed_cards() -> dict[str, ModelCard]:
     """Every seed model's card, by ``provider/model``."""
-    return {card.ref: card for card in SeedCardsPlugin().cards}
+    return {card.ref: card for card in map(seed_card, load_seed_models())}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

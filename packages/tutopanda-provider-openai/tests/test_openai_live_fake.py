@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tutopanda_providers import Descriptor, create_provider_registry
+from tutopanda_providers import Descriptor
 from tutopanda_providers.contracts import (
     AuthError,
     ConfigurationError,
@@ -30,9 +30,8 @@ from tutopanda_providers.handler import WarmStartContext
 from tutopanda_providers.pipeline import PipelineOptions
 from tutopanda_providers.pipeline.retry import RetryPolicy
 from tutopanda_providers.registry import ProviderRegistry
-from tutopanda_providers.secrets import MappingSecretResolver
 from tutopanda_providers.telemetry import ListSink
-from tutopanda_providers_testing import FakeOpenAIServer, Fault
+from tutopanda_providers_testing import FakeOpenAIServer, Fault, fake_server_registry
 
 #: A clearly fake key; tests check it never shows in events, errors or results.
 CANARY = "test-canary-secret-123"
@@ -69,13 +68,13 @@ def make_live(
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)  # record the wait the registry chose; do not spend it
 
-    registry = create_provider_registry(
-        mode="live",
+    registry = fake_server_registry(
+        openai=server,
+        storage=tmp_path / "blobs",
         allow_plugins=["openai"],
-        secrets=MappingSecretResolver({"OPENAI_API_KEY": CANARY} if secrets is None else secrets),
-        provider_options={"openai": {"base_url": server.base_url, "timeout": 20, **options}},
+        secrets={"OPENAI_API_KEY": CANARY} if secrets is None else secrets,
+        provider_options={"openai": {"timeout": 20, **options}},
         telemetry=sink,
-        storage_root=tmp_path / "blobs",
         pipeline=PipelineOptions(retry=RetryPolicy(max_attempts=3, jitter=0), sleep=sleep),
     )
     return Live(registry, server, sink, sleeps)
@@ -640,12 +639,11 @@ async def test_a_budget_refuses_a_script_it_cannot_afford_before_any_request(
     from tutopanda_providers.pipeline.budget import Budget
 
     budget = Budget(max_cost_usd=0.001)
-    registry = create_provider_registry(
-        mode="live",
+    registry = fake_server_registry(
+        openai=server,
+        storage=tmp_path / "blobs",
         allow_plugins=["openai"],
-        secrets=MappingSecretResolver({"OPENAI_API_KEY": CANARY}),
-        provider_options={"openai": {"base_url": server.base_url}},
-        storage_root=tmp_path / "blobs",
+        secrets={"OPENAI_API_KEY": CANARY},
         pipeline=PipelineOptions(budget=budget),
     )
     with pytest.raises(BudgetExceededError):
@@ -659,12 +657,11 @@ async def test_a_budget_is_charged_what_the_usage_cost(
     from tutopanda_providers.pipeline.budget import Budget
 
     budget = Budget(max_cost_usd=5.0)
-    registry = create_provider_registry(
-        mode="live",
+    registry = fake_server_registry(
+        openai=server,
+        storage=tmp_path / "blobs",
         allow_plugins=["openai"],
-        secrets=MappingSecretResolver({"OPENAI_API_KEY": CANARY}),
-        provider_options={"openai": {"base_url": server.base_url}},
-        storage_root=tmp_path / "blobs",
+        secrets={"OPENAI_API_KEY": CANARY},
         pipeline=PipelineOptions(budget=budget),
     )
     try:

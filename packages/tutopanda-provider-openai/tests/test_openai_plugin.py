@@ -7,8 +7,8 @@ from importlib.metadata import entry_points
 
 import pytest
 from tutopanda_provider_openai.cards import PROMPT_CARD, SCRIPT_CARD
-from tutopanda_providers import Descriptor, ProducerKind, create_provider_registry
-from tutopanda_providers.contracts import InvalidInputError
+from tutopanda_providers import Descriptor, ModelCard, ProducerKind, create_provider_registry
+from tutopanda_providers.contracts import ConfigurationError, InvalidInputError
 
 
 def test_plugin_is_found_through_its_real_entry_point() -> None:
@@ -133,3 +133,29 @@ def test_prompt_inputs_refuse_repeated_segment_indexes_and_targets() -> None:
         )
     with pytest.raises(InvalidInputError, match="temperature"):
         PROMPT_CARD.validate_inputs({"segments": [SEGMENT], "temperature": 1})
+
+
+def test_one_factory_builds_the_handler_of_each_card() -> None:
+    import dataclasses
+
+    from tutopanda_provider_openai.plugin import create_handler
+    from tutopanda_provider_openai.prompt_handler import PromptHandler
+    from tutopanda_provider_openai.script_handler import ScriptHandler
+    from tutopanda_providers.handler import HandlerContext
+    from tutopanda_providers.secrets import EnvSecretResolver
+    from tutopanda_providers.telemetry import ListSink
+
+    def context(card: ModelCard) -> HandlerContext:
+        return HandlerContext(
+            descriptor=Descriptor.parse(card.ref),
+            mode="live",
+            card=card,
+            secrets=EnvSecretResolver(),
+            telemetry=ListSink(),
+        )
+
+    assert isinstance(create_handler(context(SCRIPT_CARD)), ScriptHandler)
+    assert isinstance(create_handler(context(PROMPT_CARD)), PromptHandler)
+    image_card = dataclasses.replace(SCRIPT_CARD, kind=ProducerKind.IMAGE, model="gpt-image")
+    with pytest.raises(ConfigurationError, match="makes scripts and prompts, not image"):
+        create_handler(context(image_card))

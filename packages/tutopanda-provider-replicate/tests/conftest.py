@@ -9,13 +9,10 @@ from typing import Any
 import pytest
 from tutopanda_provider_replicate import plugin
 from tutopanda_provider_replicate.handler import ReplicateHandler
-from tutopanda_providers import Descriptor, ProviderRegistry, create_provider_registry
+from tutopanda_providers import Descriptor, ProviderRegistry
 from tutopanda_providers.handler import ProducerRequest
-from tutopanda_providers.pipeline import PipelineOptions
-from tutopanda_providers.pipeline.retry import RetryPolicy
-from tutopanda_providers.secrets import MappingSecretResolver
 from tutopanda_providers.telemetry import ListSink
-from tutopanda_providers_testing import FakeReplicateServer
+from tutopanda_providers_testing import FakeReplicateServer, fake_server_registry
 
 #: A clearly fake token; tests assert it never appears in anything emitted.
 CANARY = "r8_CANARY-test-secret-42"
@@ -34,10 +31,6 @@ def sink() -> ListSink:
     return ListSink()
 
 
-async def _no_sleep(seconds: float) -> None:
-    return None
-
-
 @pytest.fixture
 def make_registry(
     fake: FakeReplicateServer, sink: ListSink, tmp_path: Path
@@ -45,19 +38,14 @@ def make_registry(
     def build(
         *, token: str | None = CANARY, options: Mapping[str, Any] | None = None, retries: int = 1
     ) -> ProviderRegistry:
-        secrets = MappingSecretResolver({"REPLICATE_API_TOKEN": token} if token else {})
-        return create_provider_registry(
-            mode="live",
-            entry_points=False,
+        return fake_server_registry(
+            replicate=fake,
+            storage=tmp_path / "blobs",
             plugins=[("replicate", plugin)],
-            secrets=secrets,
+            secrets={"REPLICATE_API_TOKEN": token} if token else {},
+            provider_options={"replicate": {**FAST, **(options or {})}},
+            retries=retries,
             telemetry=sink,
-            storage_root=tmp_path / "blobs",
-            provider_options={"replicate": {"base_url": fake.base_url, **FAST, **(options or {})}},
-            pipeline=PipelineOptions(
-                retry=RetryPolicy(max_attempts=retries, attempts_per_model=retries, jitter=0),
-                sleep=_no_sleep,
-            ),
         )
 
     return build

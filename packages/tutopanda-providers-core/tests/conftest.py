@@ -6,36 +6,25 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from tutopanda_providers import (
-    Artefact,
-    Descriptor,
-    Implementation,
-    ModelCard,
-    OutputSpec,
-    Price,
-    PriceRate,
-    ProducerKind,
-    ProducerRequest,
-    ProducerResult,
-    ProviderMetadata,
-    ProviderRegistry,
-    RegistryOptions,
-    ResultMeta,
-    create_provider_registry,
-    hookimpl,
-)
-from tutopanda_providers.contracts import Cost, InputModel, Mode
-from tutopanda_providers.handler import HandlerContext
+from tutopanda_providers import Implementation, ModelCard, ProviderRegistry
+from tutopanda_providers.contracts import Mode
 from tutopanda_providers.pipeline import PipelineOptions
 from tutopanda_providers.storage import BlobStore
 from tutopanda_providers.telemetry import ListSink
+from tutopanda_providers_testing.fakes import (
+    FakeFactory,
+    FakePlugin,
+    Outcome,
+    Script,
+    fake_registry,
+    make_card,
+)
 
 
 # -- redis ------------------------------------------------------------------------------------
@@ -94,77 +83,7 @@ def redis_server(tmp_path: Path) -> Iterator[str]:
             proc.wait()
 
 
-# -- fake models ------------------------------------------------------------------------------
-class PromptInputs(InputModel):
-    prompt: str
-    steps: int = 4
-
-
-def make_card(
-    provider: str = "fake",
-    model: str = "image-a",
-    *,
-    kind: str = "image",
-    usd: float | None = 0.04,
-    input_model: type[InputModel] = PromptInputs,
-    rate_key: str | None = None,
-    input_adapter: Callable[[Any], dict[str, Any]] | None = None,
-) -> ModelCard:
-    """A small card: one price per image (or an unknown price when ``usd`` is None)."""
-    return ModelCard(
-        provider=provider,
-        model=model,
-        kind=ProducerKind(kind),
-        input_model=input_model,
-        output=OutputSpec(type="text", mime="text/plain"),
-        price=Price(rates=(PriceRate(name="image", unit="image", usd=usd),), source="test"),
-        rate_key=rate_key,
-        input_adapter=input_adapter,
-    )
-
-
-Outcome = BaseException | Callable[[ProducerRequest], Any] | None
-
-
-@dataclass
-class Script:
-    """What a fake model does on each call: raise the exception, await the callable, or answer."""
-
-    outcomes: list[Outcome] = field(default_factory=list)
-    calls: list[dict[str, Any]] = field(default_factory=list)
-    report_cost: bool = True
-
-
-class ScriptedHandler:
-    """Plays its :class:`Script`; answers with a text artefact naming the model."""
-
-    def __init__(self, context: HandlerContext, script: Script) -> None:
-        self.provider = context.descriptor.provider
-        self.model = context.descriptor.model
-        self.environment = context.descriptor.environment
-        self.mode: Mode = context.mode
-        self.card = context.card
-        self.script = script
-
-    async def invoke(self, request: ProducerRequest) -> ProducerResult:
-        self.script.calls.append(dict(request.inputs))
-        outcome = self.script.outcomes.pop(0) if self.script.outcomes else None
-        if isinstance(outcome, BaseException):
-            raise outcome
-        if callable(outcome):
-            await outcome(request)
-        cost = self.card.estimate_cost(request.inputs)
-        if not self.script.report_cost:
-            cost = Cost.unknown("the fake did not say")
-        elif cost.status == "estimated":
-            cost = cost.model_copy(update={"status": "known"})
-        return ProducerResult(
-            artefacts=[Artefact(kind=request.job.kind, mime="text/plain", text=self.model)],
-            provider=ProviderMetadata(provider=self.provider, model=self.model, cost=cost),
-            meta=ResultMeta(mocked=self.mode == "mock"),
-        )
-
-
+# -- fake models: the testing kit's (tutopanda_providers_testing.fakes) ---------------------
 class Kit:
     """Builds registries of fake models for pipeline tests."""
 
@@ -189,34 +108,20 @@ class Kit:
         mode: Mode = "live",
         **options: Any,
     ) -> ProviderRegistry:
-        class Plugin:
-            @hookimpl
-            def tutopanda_register_providers(
-                self, register: Callable[[Implementation], None]
-            ) -> None:
-                for card, script, version in models:
-                    factory = _factory(script)
-                    register(Implementation.for_card(card, factory, mode="live", version=version))
-                    register(Implementation.for_card(card, factory, mode="mock", version=version))
-
+        implementations = []
+        for card, script, version in models:
+            factory = FakeFactory(script)  # one per model: live and mock share its handlers' script
+            for each in ("live", "mock"):
+                implementations.append(
+                    Implementation.for_card(card, factory, mode=each, version=version)
+                )
         options.setdefault("telemetry", self.sink)
-        options.setdefault("storage", BlobStore(self.tmp_path / "blobs"))
-        plugins = [("fakes", Plugin()), *options.pop("plugins", [])]
-        return create_provider_registry(
-            RegistryOptions(
-                mode=mode, plugins=plugins, entry_points=False, pipeline=pipeline, **options
-            )
-        )
+        storage = options.pop("storage", BlobStore(self.tmp_path / "blobs"))
+        plugins = [("fakes", FakePlugin(*implementations)), *options.pop("plugins", [])]
+        return fake_registry(plugins, storage=storage, mode=mode, pipeline=pipeline, **options)
 
     def events(self, name: str) -> list[dict[str, Any]]:
         return [dict(e.attributes) for e in self.sink.events if e.name == name]
-
-
-def _factory(script: Script) -> Callable[[HandlerContext], ScriptedHandler]:
-    def factory(context: HandlerContext) -> ScriptedHandler:
-        return ScriptedHandler(context, script)
-
-    return factory
 
 
 class FakeClock:
@@ -246,11 +151,5 @@ def fake_clock() -> FakeClock:
 
 @pytest.fixture
 def fakes() -> SimpleNamespace:
-    """The fake classes, for tests that build their own."""
-    return SimpleNamespace(
-        make_card=make_card,
-        PromptInputs=PromptInputs,
-        ScriptedHandler=ScriptedHandler,
-        Script=Script,
-        Descriptor=Descriptor,
-    )
+    """The testing kit's card builder, for tests that register their own plugins."""
+    return SimpleNamespace(make_card=make_card)

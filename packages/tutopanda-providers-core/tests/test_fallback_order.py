@@ -212,21 +212,19 @@ def test_a_fallback_that_would_refuse_the_primarys_inputs_is_refused(kit):
 
 
 async def test_a_fallback_without_an_implementation_in_the_jobs_mode_is_skipped(kit, fakes):
-    from tutopanda_providers import Implementation, hookimpl
+    from tutopanda_providers import Implementation
+    from tutopanda_providers_testing.fakes import FakePlugin
 
     a = kit.model("fake/image-a", [ProviderFailedError("down")])
     c = kit.model("third/image-c")
     mock_only = fakes.make_card("other", "image-b")
 
-    class MockOnly:
-        @hookimpl
-        def tutopanda_register_providers(self, register) -> None:
-            register(Implementation.for_card(mock_only, lambda ctx: None, mode="mock"))
+    mock_only_plugin = FakePlugin(Implementation.for_card(mock_only, lambda ctx: None, mode="mock"))
 
     registry = kit.build(
         [a, c],
         PipelineOptions(fallbacks={"fake/image-a": ["other/image-b", "third/image-c"]}),
-        plugins=[("mock-only", MockOnly())],
+        plugins=[("mock-only", mock_only_plugin)],
     )
 
     result = await registry.invoke(A, {"prompt": "x"})

@@ -21,9 +21,6 @@ from tutopanda_providers import (
     Implementation,
     ModelCard,
     OutputSpec,
-    Price,
-    PriceRate,
-    ProducerKind,
     ProviderRegistry,
     RegistryOptions,
     create_provider_registry,
@@ -32,6 +29,7 @@ from tutopanda_providers import (
 from tutopanda_providers.contracts import InputModel
 from tutopanda_providers.plugins.discovery import ALLOW_ENV, DISABLE_ENV, PluginReport
 from tutopanda_providers.storage import BlobStore
+from tutopanda_providers_testing import fakes
 
 
 class Inputs(InputModel):
@@ -39,13 +37,12 @@ class Inputs(InputModel):
 
 
 def make_card(provider: str, model: str = "m1") -> ModelCard:
-    return ModelCard(
-        provider=provider,
-        model=model,
-        kind=ProducerKind.IMAGE,
+    return fakes.make_card(
+        provider,
+        model,
         input_model=Inputs,
         output=OutputSpec(type="image", mime="image/png"),
-        price=Price(rates=(PriceRate(name="image", unit="image", usd=0.01),), source="test"),
+        usd=0.01,
     )
 
 
@@ -157,6 +154,54 @@ def test_plugin_written_for_another_contract_version_is_refused_with_the_reason(
     assert report.contract == HOOK_CONTRACT_VERSION + 1
     assert f"written for hook contract {HOOK_CONTRACT_VERSION + 1}" in (report.error or "")
     assert f"this core speaks {HOOK_CONTRACT_VERSION}" in (report.error or "")
+    assert providers(registry) == ["alpha"]
+
+
+class DeclaresContract:
+    """Declares whatever contract it is given, and registers one model."""
+
+    def __init__(self, declared: object) -> None:
+        self.TUTOPANDA_HOOK_CONTRACT = declared
+
+    @hookimpl
+    def tutopanda_register_providers(self, register):  # type: ignore[no-untyped-def]
+        register(Implementation.for_card(make_card("declared"), never_called))
+
+
+def test_plugin_declaring_contract_2_is_refused_naming_both_numbers(tmp_path: Path) -> None:
+    assert HOOK_CONTRACT_VERSION == 1  # this test is written against contract 1
+    registry = build(tmp_path, [("two", DeclaresContract(2)), ("a", Good("alpha"))])
+    report = registry.plugin("two")
+    assert (report.status, report.contract) == ("failed", 2)
+    assert report.error is not None
+    assert report.error.startswith("written for hook contract 2, this core speaks 1;")
+    assert providers(registry) == ["alpha"]
+
+
+def test_plugin_declaring_the_current_contract_loads(tmp_path: Path) -> None:
+    registry = build(tmp_path, [("one", DeclaresContract(1))])
+    assert (registry.plugin("one").status, registry.plugin("one").contract) == ("loaded", 1)
+    assert providers(registry) == ["declared"]
+
+
+def test_plugin_declaring_no_contract_loads_as_the_current_one(tmp_path: Path) -> None:
+    registry = build(tmp_path, [("a", Good("alpha"))])
+    report = registry.plugin("a")
+    assert (report.status, report.contract, report.error) == ("loaded", None, None)
+    assert providers(registry) == ["alpha"]
+
+
+@pytest.mark.parametrize("declared", ["1", 1.0, True, None])
+def test_plugin_declaring_a_contract_that_is_not_an_int_is_refused(
+    tmp_path: Path, declared: object
+) -> None:
+    registry = build(tmp_path, [("odd", DeclaresContract(declared)), ("a", Good("alpha"))])
+    report = registry.plugin("odd")
+    assert (report.status, report.contract) == ("failed", None)
+    assert report.error == (
+        "TUTOPANDA_HOOK_CONTRACT must be an int literal such as TUTOPANDA_HOOK_CONTRACT = 1, "
+        f"got {declared!r} ({type(declared).__name__}); this core speaks hook contract 1"
+    )
     assert providers(registry) == ["alpha"]
 
 

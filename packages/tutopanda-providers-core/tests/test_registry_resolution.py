@@ -9,27 +9,17 @@ from pathlib import Path
 import pytest
 from pydantic import Field
 from tutopanda_providers import (
-    Artefact,
     Descriptor,
     Implementation,
     Match,
     ModelCard,
-    OutputSpec,
-    Price,
-    PriceRate,
     ProducerKind,
-    ProducerRequest,
-    ProducerResult,
-    ProviderMetadata,
     ProviderRegistry,
-    RegistryOptions,
-    ResultMeta,
-    create_provider_registry,
-    hookimpl,
 )
 from tutopanda_providers.contracts import ConfigurationError, InputModel, Mode, UnknownModelError
 from tutopanda_providers.handler import HandlerContext
-from tutopanda_providers.storage import BlobStore
+from tutopanda_providers_testing import fakes
+from tutopanda_providers_testing.fakes import FakeFactory, FakeHandler, FakePlugin, fake_registry
 
 
 class ImageInputs(InputModel):
@@ -38,44 +28,7 @@ class ImageInputs(InputModel):
 
 
 def make_card(provider: str, model: str, kind: str = "image") -> ModelCard:
-    return ModelCard(
-        provider=provider,
-        model=model,
-        kind=ProducerKind(kind),
-        input_model=ImageInputs,
-        output=OutputSpec(type="text", mime="text/plain"),
-        price=Price(rates=(PriceRate(name="image", unit="image", usd=0.04),), source="test"),
-    )
-
-
-class LabelHandler:
-    """Answers with its label, so a test can see which implementation served a job."""
-
-    def __init__(self, context: HandlerContext, label: str) -> None:
-        self.provider = context.descriptor.provider
-        self.model = context.descriptor.model
-        self.environment = context.descriptor.environment
-        self.mode: Mode = context.mode
-        self.label = label
-        self.inputs_seen: list[dict[str, object]] = []
-
-    async def invoke(self, request: ProducerRequest) -> ProducerResult:
-        self.inputs_seen.append(dict(request.inputs))
-        return ProducerResult(
-            artefacts=[Artefact(kind=request.job.kind, mime="text/plain", text=self.label)],
-            provider=ProviderMetadata(provider=self.provider, model=self.model),
-            meta=ResultMeta(mocked=self.mode == "mock"),
-        )
-
-
-class CountingFactory:
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.calls = 0
-
-    def __call__(self, context: HandlerContext) -> LabelHandler:
-        self.calls += 1
-        return LabelHandler(context, self.label)
+    return fakes.make_card(provider, model, kind=kind, input_model=ImageInputs)
 
 
 def impl(
@@ -84,33 +37,13 @@ def impl(
     mode: Mode = "live",
     card: ModelCard | None = None,
 ) -> Implementation:
-    return Implementation(match=match, mode=mode, factory=CountingFactory(label), card=card)
-
-
-class Plugin:
-    """A plain plugin object: registers what it is given."""
-
-    def __init__(self, *implementations: Implementation) -> None:
-        self.implementations = implementations
-
-    @hookimpl
-    def tutopanda_register_providers(self, register):  # type: ignore[no-untyped-def]
-        for implementation in self.implementations:
-            register(implementation)
+    return Implementation(match=match, mode=mode, factory=FakeFactory(label=label), card=card)
 
 
 def build(
     tmp_path: Path, plugins: Iterable[tuple[str, object]], mode: Mode = "live", **options: object
 ) -> ProviderRegistry:
-    return create_provider_registry(
-        RegistryOptions(
-            plugins=list(plugins),
-            entry_points=False,
-            storage=BlobStore(tmp_path / "blobs"),
-        ),
-        mode=mode,
-        **options,
-    )
+    return fake_registry(plugins, storage=tmp_path / "blobs", mode=mode, **options)
 
 
 @pytest.fixture(autouse=True)
@@ -121,7 +54,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 IMAGEN = Descriptor(provider="replicate", model="google/imagen-4")
-CARDS = Plugin(
+CARDS = FakePlugin(
     impl(
         Match("replicate", "google/imagen-4"),
         "cards-only",
@@ -130,16 +63,16 @@ CARDS = Plugin(
 )
 
 
-def card_carrier(provider: str = "replicate", model: str = "google/imagen-4") -> Plugin:
+def card_carrier(provider: str = "replicate", model: str = "google/imagen-4") -> FakePlugin:
     """Advertises a card through a mock implementation, so live resolution ignores it."""
-    return Plugin(
+    return FakePlugin(
         impl(Match(provider, model), "carrier", mode="mock", card=make_card(provider, model))
     )
 
 
 def winner(registry: ProviderRegistry, descriptor: Descriptor = IMAGEN, mode: Mode = "live") -> str:
     handler = registry.resolve(descriptor, mode=mode).handler
-    assert isinstance(handler, LabelHandler)
+    assert isinstance(handler, FakeHandler)
     return handler.label
 
 
@@ -153,7 +86,7 @@ def test_exact_match_beats_pattern_and_wildcard_whatever_the_registration_order(
             impl(Match("replicate", "google/*"), "pattern"),
             impl(Match("replicate", "google/imagen-4"), "exact", card=card),
         ]
-        plugin = Plugin(*(implementations[i] for i in order))
+        plugin = FakePlugin(*(implementations[i] for i in order))
         registry = build(tmp_path, [("one", plugin)])
         assert winner(registry) == "exact"
 
@@ -162,8 +95,8 @@ def test_pattern_beats_wildcard_across_plugins(tmp_path: Path) -> None:
     registry = build(
         tmp_path,
         [
-            ("aaa-wildcard", Plugin(impl(Match("*", "*"), "wildcard"))),
-            ("zzz-pattern", Plugin(impl(Match("replicate", "google/*"), "pattern"))),
+            ("aaa-wildcard", FakePlugin(impl(Match("*", "*"), "wildcard"))),
+            ("zzz-pattern", FakePlugin(impl(Match("replicate", "google/*"), "pattern"))),
             ("cards", card_carrier()),
         ],
     )
@@ -174,8 +107,8 @@ def test_provider_field_counts_before_model_field(tmp_path: Path) -> None:
     registry = build(
         tmp_path,
         [
-            ("a", Plugin(impl(Match("*", "google/imagen-4"), "exact-model-any-provider"))),
-            ("b", Plugin(impl(Match("replicate", "*"), "exact-provider-any-model"))),
+            ("a", FakePlugin(impl(Match("*", "google/imagen-4"), "exact-model-any-provider"))),
+            ("b", FakePlugin(impl(Match("replicate", "*"), "exact-provider-any-model"))),
             ("cards", card_carrier()),
         ],
     )
@@ -186,8 +119,8 @@ def test_longer_pattern_beats_shorter_pattern(tmp_path: Path) -> None:
     registry = build(
         tmp_path,
         [
-            ("a", Plugin(impl(Match("replicate", "google/*"), "short"))),
-            ("b", Plugin(impl(Match("replicate", "google/imagen-*"), "long"))),
+            ("a", FakePlugin(impl(Match("replicate", "google/*"), "short"))),
+            ("b", FakePlugin(impl(Match("replicate", "google/imagen-*"), "long"))),
             ("c", card_carrier()),
         ],
     )
@@ -211,7 +144,7 @@ def test_wildcards_match_with_fnmatch_rules(tmp_path: Path) -> None:
 
 def test_environment_picks_between_local_and_cloud_implementations(tmp_path: Path) -> None:
     card = make_card("replicate", "google/imagen-4")
-    plugin = Plugin(
+    plugin = FakePlugin(
         impl(Match("replicate", "google/imagen-4", "local"), "local", card=card),
         impl(Match("replicate", "google/imagen-4", "cloud"), "cloud"),
     )
@@ -229,8 +162,14 @@ def test_tie_between_plugins_goes_to_first_plugin_name_and_is_reported(
         registry = build(
             tmp_path,
             [
-                ("zeta", Plugin(impl(Match("replicate", "google/imagen-4"), "zeta", card=card))),
-                ("alpha", Plugin(impl(Match("replicate", "google/imagen-4"), "alpha", card=card))),
+                (
+                    "zeta",
+                    FakePlugin(impl(Match("replicate", "google/imagen-4"), "zeta", card=card)),
+                ),
+                (
+                    "alpha",
+                    FakePlugin(impl(Match("replicate", "google/imagen-4"), "alpha", card=card)),
+                ),
             ],
         )
     assert winner(registry) == "alpha"
@@ -245,8 +184,14 @@ def test_a_plugin_named_first_cannot_take_over_another_providers_model(tmp_path:
     registry = build(
         tmp_path,
         [
-            ("aa-hijack", Plugin(impl(Match("replicate", "google/imagen-4"), "hijack", card=card))),
-            ("replicate", Plugin(impl(Match("replicate", "google/imagen-4"), "home", card=card))),
+            (
+                "aa-hijack",
+                FakePlugin(impl(Match("replicate", "google/imagen-4"), "hijack", card=card)),
+            ),
+            (
+                "replicate",
+                FakePlugin(impl(Match("replicate", "google/imagen-4"), "home", card=card)),
+            ),
         ],
     )
     assert winner(registry) == "home"
@@ -262,12 +207,14 @@ def test_the_card_owner_wins_a_tie_against_a_plugin_that_only_serves_it(tmp_path
     registry = build(
         tmp_path,
         [
-            ("aaa", Plugin(impl(Match("replicate", "google/*"), "pattern-aaa"))),
-            ("zzz", Plugin(impl(Match("replicate", "google/*"), "pattern-zzz"))),
-            ("mid", Plugin(impl(Match("x", "y"), "carrier", mode="mock", card=None))),
+            ("aaa", FakePlugin(impl(Match("replicate", "google/*"), "pattern-aaa"))),
+            ("zzz", FakePlugin(impl(Match("replicate", "google/*"), "pattern-zzz"))),
+            ("mid", FakePlugin(impl(Match("x", "y"), "carrier", mode="mock", card=None))),
             (
                 "owner",
-                Plugin(impl(Match("replicate", "google/imag*"), "owner", mode="mock", card=card)),
+                FakePlugin(
+                    impl(Match("replicate", "google/imag*"), "owner", mode="mock", card=card)
+                ),
             ),
         ],
     )
@@ -275,8 +222,8 @@ def test_the_card_owner_wins_a_tie_against_a_plugin_that_only_serves_it(tmp_path
     registry = build(
         tmp_path,
         [
-            ("aaa", Plugin(impl(Match("replicate", "google/imagen-?"), "pattern-aaa"))),
-            ("owner", Plugin(impl(Match("replicate", "google/imagen-*"), "owner", card=card))),
+            ("aaa", FakePlugin(impl(Match("replicate", "google/imagen-?"), "pattern-aaa"))),
+            ("owner", FakePlugin(impl(Match("replicate", "google/imagen-*"), "owner", card=card))),
         ],
     )
     assert winner(registry) == "owner"
@@ -289,8 +236,8 @@ def test_tie_between_different_patterns_is_reported_when_it_decides_a_resolution
     registry = build(
         tmp_path,
         [
-            ("b-plugin", Plugin(impl(Match("replicate", "google/imagen-?"), "b"))),
-            ("a-plugin", Plugin(impl(Match("replicate", "google/imagen-*"), "a"))),
+            ("b-plugin", FakePlugin(impl(Match("replicate", "google/imagen-?"), "b"))),
+            ("a-plugin", FakePlugin(impl(Match("replicate", "google/imagen-*"), "a"))),
             ("cards", card_carrier()),
         ],
     )
@@ -304,8 +251,10 @@ def test_tie_between_different_patterns_is_reported_when_it_decides_a_resolution
 
 def test_handler_is_created_once_and_cached(tmp_path: Path) -> None:
     card = make_card("replicate", "google/imagen-4")
-    factory = CountingFactory("only")
-    plugin = Plugin(Implementation(Match("replicate", "google/imagen-4"), "live", factory, card))
+    factory = FakeFactory(label="only")
+    plugin = FakePlugin(
+        Implementation(Match("replicate", "google/imagen-4"), "live", factory, card)
+    )
     registry = build(tmp_path, [("p", plugin)])
     first = registry.resolve(IMAGEN)
     again = registry.resolve(IMAGEN, producer="ImageProducer", kind="image")
@@ -315,15 +264,18 @@ def test_handler_is_created_once_and_cached(tmp_path: Path) -> None:
 
 
 def test_factory_is_not_called_while_the_registry_is_built(tmp_path: Path) -> None:
-    factory = CountingFactory("lazy")
+    factory = FakeFactory(label="lazy")
     card = make_card("replicate", "google/imagen-4")
-    build(tmp_path, [("p", Plugin(Implementation(Match("replicate", "*"), "live", factory, card)))])
+    build(
+        tmp_path,
+        [("p", FakePlugin(Implementation(Match("replicate", "*"), "live", factory, card)))],
+    )
     assert factory.calls == 0
 
 
 def test_registry_in_mock_mode_runs_every_producer_in_mock(tmp_path: Path) -> None:
     card = make_card("replicate", "google/imagen-4")
-    plugin = Plugin(
+    plugin = FakePlugin(
         impl(Match("replicate", "google/imagen-4"), "live", card=card),
         impl(Match("*", "*"), "mock", mode="mock"),
     )
@@ -334,7 +286,7 @@ def test_registry_in_mock_mode_runs_every_producer_in_mock(tmp_path: Path) -> No
 
 @pytest.fixture
 def mixed(tmp_path: Path) -> ProviderRegistry:
-    live = Plugin(
+    live = FakePlugin(
         impl(
             Match("replicate", "google/imagen-4"),
             "live-image",
@@ -347,7 +299,7 @@ def mixed(tmp_path: Path) -> ProviderRegistry:
         ),
         impl(Match("openai", "gpt-5"), "live-script", card=make_card("openai", "gpt-5", "script")),
     )
-    mock = Plugin(impl(Match("*", "*"), "mock", mode="mock"))
+    mock = FakePlugin(impl(Match("*", "*"), "mock", mode="mock"))
     return build(
         tmp_path,
         [("live", live), ("mock", mock)],
@@ -389,7 +341,7 @@ def test_use_mock_accepts_any_iterable_and_is_stored_frozen(tmp_path: Path) -> N
 async def test_inputs_are_validated_before_the_handler_runs(tmp_path: Path) -> None:
     registry = build(tmp_path, [("cards", CARDS)])
     handler = registry.resolve(IMAGEN).handler
-    assert isinstance(handler, LabelHandler)
+    assert isinstance(handler, FakeHandler)
     await registry.invoke(IMAGEN, {"prompt": "a panda"})
     assert handler.inputs_seen == [{"prompt": "a panda", "steps": 4}]
     with pytest.raises(Exception, match="steps"):
@@ -421,7 +373,7 @@ def test_request_with_a_job_of_another_kind_is_refused(tmp_path: Path) -> None:
 def test_unknown_model_error_names_what_was_asked_and_lists_close_matches(
     tmp_path: Path,
 ) -> None:
-    plugin = Plugin(
+    plugin = FakePlugin(
         *(
             impl(Match("replicate", m), m, card=make_card("replicate", m))
             for m in ("google/imagen-4", "google/imagen-4-fast", "bytedance/seedream-4")
@@ -441,7 +393,7 @@ def test_unknown_model_error_names_what_was_asked_and_lists_close_matches(
 
 
 def test_model_typed_without_its_owner_is_suggested(tmp_path: Path) -> None:
-    plugin = Plugin(
+    plugin = FakePlugin(
         impl(
             Match("replicate", "bytedance/seedream-4"),
             "s",
@@ -484,12 +436,12 @@ def test_model_without_an_implementation_in_the_asked_mode_says_which_modes_exis
 def test_factory_failure_names_the_plugin_and_is_not_cached(tmp_path: Path) -> None:
     attempts: list[int] = []
 
-    def broken(context: HandlerContext) -> LabelHandler:
+    def broken(context: HandlerContext) -> FakeHandler:
         attempts.append(1)
         raise RuntimeError("SDK missing")
 
     card = make_card("replicate", "google/imagen-4")
-    plugin = Plugin(Implementation(Match("replicate", "google/imagen-4"), "live", broken, card))
+    plugin = FakePlugin(Implementation(Match("replicate", "google/imagen-4"), "live", broken, card))
     registry = build(tmp_path, [("flaky", plugin)])
     for _ in range(2):
         with pytest.raises(ConfigurationError, match="plugin 'flaky' failed to create the live"):
@@ -499,14 +451,16 @@ def test_factory_failure_names_the_plugin_and_is_not_cached(tmp_path: Path) -> N
 
 def test_factory_returning_something_without_invoke_is_refused(tmp_path: Path) -> None:
     card = make_card("replicate", "google/imagen-4")
-    plugin = Plugin(Implementation(Match("replicate", "*"), "live", lambda context: object(), card))
+    plugin = FakePlugin(
+        Implementation(Match("replicate", "*"), "live", lambda context: object(), card)
+    )
     registry = build(tmp_path, [("odd", plugin)])
     with pytest.raises(ConfigurationError, match="no invoke"):
         registry.resolve(IMAGEN)
 
 
 def test_list_models_filters_by_kind_and_sorts(tmp_path: Path) -> None:
-    plugin = Plugin(
+    plugin = FakePlugin(
         impl(Match("replicate", "b"), "b", card=make_card("replicate", "b", "video")),
         impl(Match("openai", "gpt-5"), "s", card=make_card("openai", "gpt-5", "script")),
         impl(Match("replicate", "a"), "a", card=make_card("replicate", "a", "video")),
@@ -521,7 +475,7 @@ def test_implementation_refuses_a_card_it_does_not_serve() -> None:
     with pytest.raises(ValueError, match="does not fit"):
         impl(Match("openai", "gpt-5"), "x", card=make_card("replicate", "google/imagen-4"))
     with pytest.raises(ValueError, match="mode"):
-        Implementation(Match(), "sometimes", CountingFactory("x"))  # type: ignore[arg-type]
+        Implementation(Match(), "sometimes", FakeFactory(label="x"))  # type: ignore[arg-type]
 
 
 def test_registry_refuses_an_unknown_mode(tmp_path: Path) -> None:

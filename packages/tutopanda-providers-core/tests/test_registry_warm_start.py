@@ -11,22 +11,18 @@ from tutopanda_providers import (
     Implementation,
     ModelCard,
     OutputSpec,
-    Price,
-    PriceRate,
-    ProducerKind,
-    ProducerRequest,
-    ProducerResult,
     ProviderRegistry,
     RegistryOptions,
     WarmStartContext,
     create_provider_registry,
-    hookimpl,
 )
-from tutopanda_providers.contracts import AuthError, InputModel, Mode
+from tutopanda_providers.contracts import AuthError, InputModel
 from tutopanda_providers.handler import HandlerContext
 from tutopanda_providers.secrets import MappingSecretResolver
 from tutopanda_providers.storage import BlobStore
 from tutopanda_providers.telemetry import WARM_START, ListSink
+from tutopanda_providers_testing import fakes
+from tutopanda_providers_testing.fakes import FakeHandler, FakePlugin
 
 TOKEN = "TUTOPANDA_TEST_WARM_TOKEN"
 
@@ -36,27 +32,22 @@ class Inputs(InputModel):
 
 
 def make_card(model: str, secrets: tuple[str, ...] = ()) -> ModelCard:
-    return ModelCard(
-        provider="acme",
-        model=model,
-        kind=ProducerKind.IMAGE,
+    return fakes.make_card(
+        "acme",
+        model,
         input_model=Inputs,
         output=OutputSpec(type="image", mime="image/png"),
-        price=Price(rates=(PriceRate(name="image", unit="image", usd=None),), source="test"),
+        usd=None,
         secret_names=secrets,
     )
 
 
-class Handler:
-    def __init__(self, context: HandlerContext) -> None:
-        self.provider = context.descriptor.provider
-        self.model = context.descriptor.model
-        self.environment = context.descriptor.environment
-        self.mode: Mode = context.mode
-        self.warm_calls = 0
+class Handler(FakeHandler):
+    """The kit's fake handler, counting its warm starts."""
 
-    async def invoke(self, request: ProducerRequest) -> ProducerResult:
-        raise NotImplementedError
+    def __init__(self, context: HandlerContext) -> None:
+        super().__init__(context)
+        self.warm_calls = 0
 
 
 class ReadyHandler(Handler):
@@ -104,22 +95,24 @@ def broken_factory(context: HandlerContext) -> Handler:
     raise ImportError("No module named 'acme_sdk'")
 
 
-class Plugin:
-    @hookimpl
-    def tutopanda_register_providers(self, register):  # type: ignore[no-untyped-def]
-        for name, factory in [
-            ("ready", ReadyHandler),
-            ("failing", FailingHandler),
-            ("crashing", CrashingHandler),
-            ("slow", SlowHandler),
-            ("stubborn", StubbornHandler),
-            ("plain", NoWarmStart),
-            ("broken", broken_factory),
-        ]:
-            register(Implementation.for_card(make_card(name), factory, mode="live"))
-            register(Implementation.for_card(make_card(name), NoWarmStart, mode="mock"))
-        register(Implementation.for_card(make_card("keyed", (TOKEN,)), NoWarmStart, mode="live"))
-        register(Implementation.for_card(make_card("keyed", (TOKEN,)), NoWarmStart, mode="mock"))
+def acme_plugin() -> FakePlugin:
+    """Each warm-start behaviour as a live model (served in mock mode without a warm start)."""
+    implementations = []
+    for name, factory in [
+        ("ready", ReadyHandler),
+        ("failing", FailingHandler),
+        ("crashing", CrashingHandler),
+        ("slow", SlowHandler),
+        ("stubborn", StubbornHandler),
+        ("plain", NoWarmStart),
+        ("broken", broken_factory),
+    ]:
+        implementations.append(Implementation.for_card(make_card(name), factory, mode="live"))
+        implementations.append(Implementation.for_card(make_card(name), NoWarmStart, mode="mock"))
+    keyed = make_card("keyed", (TOKEN,))
+    implementations.append(Implementation.for_card(keyed, NoWarmStart, mode="live"))
+    implementations.append(Implementation.for_card(keyed, NoWarmStart, mode="mock"))
+    return FakePlugin(*implementations)
 
 
 def d(model: str) -> Descriptor:
@@ -140,7 +133,7 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sink: ListSink) ->
     return create_provider_registry(
         RegistryOptions(
             mode="live",
-            plugins=[("acme", Plugin())],
+            plugins=[("acme", acme_plugin())],
             entry_points=False,
             storage=BlobStore(tmp_path / "blobs"),
             telemetry=sink,
@@ -199,7 +192,7 @@ async def test_secret_from_the_callers_resolver_satisfies_warm_start(
     monkeypatch.delenv(TOKEN, raising=False)
     registry = create_provider_registry(
         mode="live",
-        plugins=[("acme", Plugin())],
+        plugins=[("acme", acme_plugin())],
         entry_points=False,
         storage=BlobStore(tmp_path),
         secrets=MappingSecretResolver({TOKEN: "tp-core-warm-fake-4821"}),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,22 +15,17 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 from tutopanda_providers import (
     Artefact,
-    Implementation,
     ModelCard,
     OutputSpec,
-    Price,
-    PriceRate,
     ProducerKind,
     ProducerRequest,
     ProducerResult,
     ProviderMetadata,
     RegistryOptions,
     ResultMeta,
-    hookimpl,
 )
 from tutopanda_providers.contracts import (
     Cost,
-    Mode,
     PromptInputs,
     ProviderFailedError,
     ScriptInputs,
@@ -50,6 +44,7 @@ from tutopanda_providers.runner import (
 )
 from tutopanda_providers.secrets import MappingSecretResolver
 from tutopanda_providers.telemetry import ListSink
+from tutopanda_providers_testing import fakes
 
 
 class PictureInputs(BaseModel):
@@ -83,13 +78,15 @@ class Behaviour:
 def _card(
     model: str, kind: str, inputs: type[BaseModel], usd: float | None, unit: str
 ) -> ModelCard:
-    return ModelCard(
-        provider="fake",
-        model=model,
-        kind=ProducerKind(kind),
+    return fakes.make_card(
+        "fake",
+        model,
+        kind=kind,
         input_model=inputs,
         output=OutputSpec(type="json", mime="application/json"),
-        price=Price(rates=(PriceRate(name=unit, unit=unit, usd=usd),), source="test prices"),
+        usd=usd,
+        unit=unit,
+        price_source="test prices",
         secret_names=("FAKE_API_KEY",),
     )
 
@@ -103,13 +100,11 @@ CARDS = [
 ]
 
 
-class FakeHandler:
+class FakeHandler(fakes.FakeHandler):
+    """The kit's fake handler, answering with scripts, prompts and blobs the runner chains."""
+
     def __init__(self, context: HandlerContext, behaviour: Behaviour) -> None:
-        self.provider = context.descriptor.provider
-        self.model = context.descriptor.model
-        self.environment = context.descriptor.environment
-        self.mode: Mode = context.mode
-        self.card = context.card
+        super().__init__(context)
         self.behaviour = behaviour
 
     async def invoke(self, request: ProducerRequest) -> ProducerResult:
@@ -185,18 +180,9 @@ class FakeHandler:
         return Artefact(kind=kind, mime=blob.mime, blob=blob)
 
 
-class FakePlugin:
-    def __init__(self, behaviour: Behaviour) -> None:
-        self.behaviour = behaviour
-
-    @hookimpl
-    def tutopanda_register_providers(self, register: Callable[[Implementation], None]) -> None:
-        def factory(context: HandlerContext) -> FakeHandler:
-            return FakeHandler(context, self.behaviour)
-
-        for card in CARDS:
-            register(Implementation.for_card(card, factory, mode="live"))
-            register(Implementation.for_card(card, factory, mode="mock"))
+def fake_plugin(behaviour: Behaviour) -> fakes.FakePlugin:
+    """The fake cards, live and mock, served by :class:`FakeHandler` with ``behaviour``."""
+    return fakes.FakePlugin.for_cards(CARDS, lambda context: FakeHandler(context, behaviour))
 
 
 SETTINGS = """
@@ -267,7 +253,7 @@ class Setup:
         settings = load_settings(settings_file, use_defaults=False)
         plan = parse_plan(self.plan_text, "plan.toml", settings.producers)
         registry_options = RegistryOptions(
-            plugins=[("fake", FakePlugin(self.behaviour))],
+            plugins=[("fake", fake_plugin(self.behaviour))],
             entry_points=False,
             secrets=MappingSecretResolver({"FAKE_API_KEY": "test-canary-secret-123"}),
             telemetry=self.sink,

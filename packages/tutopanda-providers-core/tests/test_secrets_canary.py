@@ -37,6 +37,7 @@ from tutopanda_providers.secrets import (
     SecretScrubFilter,
     require_secret,
 )
+from tutopanda_providers_testing.fakes import FakePlugin
 
 CANARY = "core-pipeline-canary-77"
 PRIMARY = Descriptor.parse("canary/image-a")
@@ -82,14 +83,14 @@ def canary_plugin(plans: dict[str, list[str]], fakes) -> object:
     def factory_for(model: str) -> Callable[[HandlerContext], LeakyHandler]:
         return lambda context: LeakyHandler(context, plans[model])
 
-    class Plugin:
-        @hookimpl
-        def tutopanda_register_providers(self, register) -> None:
-            for model in ("image-a", "image-b"):
-                card = fakes.make_card("canary", model)
-                register(Implementation.for_card(card, factory_for(model), mode="live"))
-
-    return Plugin()
+    return FakePlugin(
+        *(
+            Implementation.for_card(
+                fakes.make_card("canary", model), factory_for(model), mode="live"
+            )
+            for model in ("image-a", "image-b")
+        )
+    )
 
 
 def _texts_of(exc: BaseException) -> list[str]:

@@ -19,8 +19,6 @@ from tutopanda_provider_mock.synth import Signal
 BITEXACT_CONTAINER = {"fflags": "+bitexact"}
 #: Codec options for the same reason.
 BITEXACT_CODEC = {"flags": "+bitexact"}
-#: MIME type → file suffix of the audio files the mock writes.
-AUDIO_SUFFIXES = {"audio/wav": ".wav", "audio/mpeg": ".mp3"}
 
 
 def encode_audio(
@@ -88,4 +86,4 @@ def audio_frames(blocks: Iterable[Signal], sample_rate: int, layout: str) -> Ite
         yield frame
 
 
-__all__ = ["AUDIO_SUFFIXES", "BITEXACT_CODEC", "BITEXACT_CONTAINER", "audio_frames", "encode_audio"]
+__all__ = ["BITEXACT_CODEC", "BITEXACT_CONTAINER", "audio_frames", "encode_audio"]

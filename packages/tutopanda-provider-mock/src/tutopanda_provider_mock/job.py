@@ -7,23 +7,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from tutopanda_providers.contracts import Artefact, CanceledError, ModelCard
+from tutopanda_providers.contracts import (
+    Artefact,
+    CanceledError,
+    ModelCard,
+    read_media_facts,
+    suffix_for,
+)
 from tutopanda_providers.handler import ProducerRequest
 
 from tutopanda_provider_mock.fingerprint import seed_of
 from tutopanda_provider_mock.request import MediaRequest
 
 T = TypeVar("T")
-
-#: File suffix of each MIME type the mock writes.
-SUFFIXES = {
-    "audio/mpeg": ".mp3",
-    "audio/wav": ".wav",
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/webp": ".webp",
-    "video/mp4": ".mp4",
-}
 
 
 @dataclass(frozen=True)
@@ -75,17 +71,19 @@ class MockJob:
         return seed_of(self.digest, f"{index}:{salt}")
 
     def store(self, data: bytes, mime: str, index: int) -> Artefact:
-        """Write ``data`` to storage and describe it, with facts read back from the bytes."""
-        from tutopanda_provider_mock.probe import probe
+        """Write ``data`` to storage and describe it, with facts read back from the bytes.
 
+        The facts are never the ones asked for: they are what the decoders a consumer would
+        use find in the file written, so a timeline built from them matches the media.
+        """
         self.check()
-        blob = self.request.storage.write_bytes(data, mime=mime, suffix=SUFFIXES.get(mime, ""))
+        blob = self.request.storage.write_bytes(data, mime=mime, suffix=suffix_for(mime))
         return Artefact(
             name=artefact_name(index),
             kind=self.card.kind,
             mime=mime,
             blob=blob,
-            facts=probe(data, mime),
+            facts=read_media_facts(data, mime),
         )
 
 
@@ -94,4 +92,4 @@ def artefact_name(index: int) -> str:
     return "output" if index == 0 else f"output-{index + 1}"
 
 
-__all__ = ["SUFFIXES", "MockJob", "artefact_name"]
+__all__ = ["MockJob", "artefact_name"]

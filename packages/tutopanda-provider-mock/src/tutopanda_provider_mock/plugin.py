@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tutopanda_providers import HOOK_CONTRACT_VERSION, Implementation, Match, hookimpl
+from tutopanda_providers import Implementation, Match, hookimpl
 from tutopanda_providers.handler import HandlerContext, ProducerHandler
 
 from tutopanda_provider_mock.cards import demo_cards
 from tutopanda_provider_mock.fingerprint import HANDLER_VERSION
 
 #: The hook-contract major version this plugin was written for.
-TUTOPANDA_HOOK_CONTRACT = HOOK_CONTRACT_VERSION
+TUTOPANDA_HOOK_CONTRACT = 1
 
 
-def create_mock_handler(context: HandlerContext) -> ProducerHandler:
+def create_handler(context: HandlerContext) -> ProducerHandler:
     """Build the mock handler for the model in ``context`` (its card says what to make)."""
     from tutopanda_provider_mock.handler import MockHandler
 
@@ -33,11 +33,11 @@ def tutopanda_register_providers(register: Callable[[Implementation], None]) -> 
         Implementation(
             match=Match("*", "*", "*"),
             mode="mock",
-            factory=create_mock_handler,
+            factory=create_handler,
             version=HANDLER_VERSION,
         )
     )
     for card in demo_cards():
         register(
-            Implementation.for_card(card, create_mock_handler, mode="mock", version=HANDLER_VERSION)
+            Implementation.for_card(card, create_handler, mode="mock", version=HANDLER_VERSION)
         )

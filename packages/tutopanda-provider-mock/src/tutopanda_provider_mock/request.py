@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tutopanda_providers.contracts import ModelCard, ProducerKind
+from tutopanda_providers.contracts import ModelCard, ProducerKind, canonical_mime
 
 #: Narration pace in words per minute at speed 1.0.
 WORDS_PER_MINUTE = 150.0
@@ -323,13 +323,9 @@ def _output_mime(card: ModelCard, inputs: Mapping[str, Any]) -> str:
         asked = FORMAT_MIMES.get(fmt.strip().lower().split("_")[0])
         if asked is not None and asked.split("/")[0] == _family(card.kind):
             return asked
-    mime = (card.output.mime or "").strip().lower()
+    mime = canonical_mime(card.output.mime or "")
     if mime and mime.split("/")[0] == _family(card.kind):
-        return {
-            "audio/mp3": "audio/mpeg",
-            "audio/x-wav": "audio/wav",
-            "audio/wave": "audio/wav",
-        }.get(mime, mime)
+        return mime
     return DEFAULT_MIMES[card.kind]
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tutopanda_providers import HOOK_CONTRACT_VERSION, Implementation, hookimpl
+from tutopanda_providers import Implementation, hookimpl
+from tutopanda_providers.contracts import ConfigurationError, ProducerKind
 
 from tutopanda_provider_openai.cards import PROMPT_CARD, SCRIPT_CARD
 
@@ -18,40 +19,48 @@ if TYPE_CHECKING:
     from tutopanda_providers.handler import HandlerContext, ProducerHandler
 
 #: The hook contract this plugin was written for.
-TUTOPANDA_HOOK_CONTRACT = HOOK_CONTRACT_VERSION
+TUTOPANDA_HOOK_CONTRACT = 1
 #: Bump when what the handlers return changes (it is part of cache keys).
 HANDLER_VERSION = "1"
 
 
-def script_factory(context: HandlerContext) -> ProducerHandler:
-    """Build the live gpt-5 script handler (imports ``openai``)."""
-    from tutopanda_provider_openai.script_handler import ScriptHandler
+def create_handler(context: HandlerContext) -> ProducerHandler:
+    """Build the live handler of ``context.card``: gpt-5's script handler or gpt-5-mini's
+    prompt handler (imports ``openai``).
 
-    return ScriptHandler(context)
+    Raises:
+        ConfigurationError: the card is neither a script nor a prompt model of this plugin.
+    """
+    if context.card.kind is ProducerKind.SCRIPT:
+        from tutopanda_provider_openai.script_handler import ScriptHandler
 
+        return ScriptHandler(context)
+    if context.card.kind is ProducerKind.PROMPT:
+        from tutopanda_provider_openai.prompt_handler import PromptHandler
 
-def prompt_factory(context: HandlerContext) -> ProducerHandler:
-    """Build the live gpt-5-mini prompt handler (imports ``openai``)."""
-    from tutopanda_provider_openai.prompt_handler import PromptHandler
-
-    return PromptHandler(context)
+        return PromptHandler(context)
+    raise ConfigurationError(
+        f"the openai plugin makes scripts and prompts, not {context.card.kind.value} "
+        f"({context.card.provider}/{context.card.model}); register another plugin for it",
+        provider=context.card.provider,
+        model=context.card.model,
+    )
 
 
 @hookimpl
 def tutopanda_register_providers(register: Callable[[Implementation], None]) -> None:
     """Register ``openai/gpt-5`` (script) and ``openai/gpt-5-mini`` (prompt), live."""
     register(
-        Implementation.for_card(SCRIPT_CARD, script_factory, mode="live", version=HANDLER_VERSION)
+        Implementation.for_card(SCRIPT_CARD, create_handler, mode="live", version=HANDLER_VERSION)
     )
     register(
-        Implementation.for_card(PROMPT_CARD, prompt_factory, mode="live", version=HANDLER_VERSION)
+        Implementation.for_card(PROMPT_CARD, create_handler, mode="live", version=HANDLER_VERSION)
     )
 
 
 __all__ = [
     "HANDLER_VERSION",
     "TUTOPANDA_HOOK_CONTRACT",
-    "prompt_factory",
-    "script_factory",
+    "create_handler",
     "tutopanda_register_providers",
 ]

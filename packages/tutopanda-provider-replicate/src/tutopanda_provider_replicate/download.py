@@ -17,28 +17,42 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
 from tutopanda_providers.contracts import (
+    SNIFF_BYTES,
     BlobRef,
     MediaFacts,
     ProviderError,
     ProviderFailedError,
     TransientError,
-)
-from tutopanda_providers.storage import BlobStore
-
-from tutopanda_provider_replicate.media import (
-    SNIFF_BYTES,
     base_mime,
-    read_facts,
+    read_media_facts,
     sniff_mime,
     suffix_for,
 )
+from tutopanda_providers.storage import BlobStore
+
+log = logging.getLogger(__name__)
 
 _GENERIC = {None, "application/octet-stream", "binary/octet-stream"}
+
+
+def facts_or_empty(path: Path, mime: str) -> MediaFacts:
+    """The media facts of the stored file at ``path``, or empty facts when they cannot be read.
+
+    Pillow and PyAV are not dependencies of this package: without them (or with a file they
+    choke on) the facts stay empty rather than guessed, and the paid job still succeeds.
+    """
+    try:
+        return read_media_facts(path, mime)
+    except Exception as exc:  # a reader failing on a file must not fail a paid job
+        log.debug("could not read media facts of %s: %s", path, exc)
+        return MediaFacts()
 
 
 @dataclass
@@ -56,7 +70,8 @@ class OutputDownloader:
     Args:
         timeout: seconds allowed between two reads of a file, and to connect.
         chunk_size: bytes per read.
-        read_facts: read media facts from the stored file (Pillow/PyAV when installed).
+        read_facts: read media facts from the stored file (Pillow/PyAV when installed; see
+            :func:`facts_or_empty`).
     """
 
     def __init__(
@@ -110,7 +125,7 @@ class OutputDownloader:
         facts = MediaFacts()
         path = storage.local_path(ref)
         if self._read_facts and path is not None:
-            facts = await asyncio.to_thread(read_facts, path, mime)
+            facts = await asyncio.to_thread(facts_or_empty, path, mime)
         return StoredOutput(blob=ref, mime=mime, facts=facts)
 
     def _store_bytes(

@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tutopanda_providers import HOOK_CONTRACT_VERSION, Implementation, hookimpl
+from tutopanda_providers import Implementation, hookimpl
 
 from tutopanda_provider_replicate.cards import CARDS
 
 if TYPE_CHECKING:
     from tutopanda_providers.handler import HandlerContext, ProducerHandler
 
-TUTOPANDA_HOOK_CONTRACT = HOOK_CONTRACT_VERSION
+#: The hook-contract major version this plugin was written for. A literal on purpose: core
+#: refuses a plugin whose number differs from its own, which an import of core's value defeats.
+TUTOPANDA_HOOK_CONTRACT = 1
 #: Bump when a handler's outputs change for the same inputs (part of cache keys).
 HANDLER_VERSION = "1"
 

@@ -13,17 +13,13 @@ import wave
 from functools import lru_cache
 from importlib.resources import files
 
-#: The MIME type of each output format the fakes serve.
+from tutopanda_providers.contracts import mime_for_suffix
+
+#: The MIME type of each output format the fakes serve (core's table decides the names).
 MIME_TYPES: dict[str, str] = {
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "webp": "image/webp",
-    "wav": "audio/wav",
-    "mp3": "audio/mpeg",
-    "mp4": "video/mp4",
-    "txt": "text/plain",
-    "json": "application/json",
+    fmt: mime
+    for fmt in ("png", "jpg", "jpeg", "webp", "wav", "mp3", "mp4", "txt", "json")
+    if (mime := mime_for_suffix(fmt)) is not None
 }
 
 _PILLOW_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WEBP"}

@@ -38,7 +38,7 @@ from tutopanda_providers_testing.keys import (
 from tutopanda_providers_testing.network_guard import NetworkGuard, network_allowed
 
 if TYPE_CHECKING:
-    from tutopanda_providers import ProviderRegistry
+    from tutopanda_providers import Mode, ProviderRegistry
     from tutopanda_providers.storage import BlobStore
     from tutopanda_providers.telemetry import ListSink
 
@@ -155,32 +155,24 @@ def provider_registry(
 
     def build(
         *,
-        mode: str = "live",
+        mode: Mode = "live",
         plugins: Sequence[tuple[str, object]] = (),
         secrets: Mapping[str, str] | None = None,
         provider_options: Mapping[str, Mapping[str, Any]] | None = None,
         retries: bool = True,
         **overrides: Any,
     ) -> ProviderRegistry:
-        from tutopanda_providers import create_provider_registry
-        from tutopanda_providers.secrets import MappingSecretResolver
+        from tutopanda_providers_testing.fakes import fake_server_registry
 
-        options = fake_provider_options(fake_replicate, fake_openai)
-        for provider, extra in (provider_options or {}).items():
-            options[provider] = {**options.get(provider, {}), **extra}
-        if not retries and "pipeline" not in overrides:
-            from tutopanda_providers import PipelineOptions, RetryPolicy
-
-            overrides["pipeline"] = PipelineOptions(
-                retry=RetryPolicy(max_attempts=1, attempts_per_model=1)
-            )
-        overrides.setdefault("entry_points", not plugins)
-        return create_provider_registry(
-            mode=mode,
-            plugins=list(plugins),
-            secrets=MappingSecretResolver(canary_secrets() if secrets is None else secrets),
-            provider_options=options,
+        return fake_server_registry(
+            replicate=fake_replicate,
+            openai=fake_openai,
             storage=blob_store,
+            mode=mode,
+            plugins=plugins,
+            secrets=secrets,
+            provider_options=provider_options,
+            retries=retries,
             telemetry=telemetry_events,
             **overrides,
         )

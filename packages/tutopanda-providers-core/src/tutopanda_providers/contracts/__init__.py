@@ -56,6 +56,18 @@ from tutopanda_providers.contracts.errors import (
     UnknownModelError,
 )
 from tutopanda_providers.contracts.events import Event, EventEmitter, TelemetrySink
+from tutopanda_providers.contracts.media import (
+    MEDIA_EXTRA,
+    SNIFF_BYTES,
+    MediaReaderMissingError,
+    base_mime,
+    canonical_mime,
+    mime_for_suffix,
+    read_media_facts,
+    same_mime,
+    sniff_mime,
+    suffix_for,
+)
 from tutopanda_providers.contracts.redaction import (
     MASK,
     has_known_secrets,
@@ -94,8 +106,10 @@ __all__ = [
     "TIMED_TARGETS",
     "ENVIRONMENTS",
     "MASK",
+    "MEDIA_EXTRA",
     "MODES",
     "RETRYABLE_KINDS",
+    "SNIFF_BYTES",
     "Artefact",
     "AuthError",
     "BlobRef",
@@ -118,6 +132,7 @@ __all__ = [
     "InvalidInputError",
     "JobInfo",
     "MediaFacts",
+    "MediaReaderMissingError",
     "Mode",
     "ModelCard",
     "NotFoundError",
@@ -145,8 +160,15 @@ __all__ = [
     "TelemetrySink",
     "TransientError",
     "UnknownModelError",
+    "base_mime",
+    "canonical_mime",
     "has_known_secrets",
+    "mime_for_suffix",
+    "read_media_facts",
     "remember_secret",
+    "same_mime",
     "scrub",
     "scrub_data",
+    "sniff_mime",
+    "suffix_for",
 ]

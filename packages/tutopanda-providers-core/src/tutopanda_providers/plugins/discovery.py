@@ -2,8 +2,8 @@
 
 Plugins are found through the entry-point group ``tutopanda.providers``. Loading one must be
 cheap: a plugin module holds cards and factories, and imports its vendor SDK only inside a
-factory. A plugin that fails to import, declares another hook-contract version, or raises in a
-hook is reported as a :class:`PluginReport` with its name, version and error; the rest go on.
+factory. A plugin that fails to import, declares another hook-contract version (or one that is
+not an ``int``: ``TUTOPANDA_HOOK_CONTRACT = 1`` is a literal), or raises in a hook is reported as a :class:`PluginReport` with its name, version and error; the rest go on.
 
 Duplicates are warned about, never settled silently: two distributions shipping an entry point
 of the same name (the first found on ``sys.path`` loads), and one module registered under two
@@ -48,7 +48,8 @@ class PluginReport:
         status: ``loaded``, ``failed``, ``disabled`` (by the allow/disable lists) or
             ``duplicate`` (the same module is already loaded under another name).
         error: why it failed, one line, when it did.
-        contract: the hook-contract version it declares (``None`` if it declares none).
+        contract: the hook-contract version it declares (``None`` if it declares none, or a
+            value that is not an ``int``).
         hooks: the hooks it implements.
         registered: what it registered (``provider/model [mode]`` strings).
         warnings: duplicates and conflicts that concern it.
@@ -213,16 +214,38 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
-def _register(pm: pluggy.PluginManager, plugin: object, report: PluginReport) -> None:
-    declared = getattr(plugin, "TUTOPANDA_HOOK_CONTRACT", None)
-    report.contract = declared if isinstance(declared, int) else None
-    if report.contract is not None and report.contract != HOOK_CONTRACT_VERSION:
-        report.status = "failed"
-        report.error = (
-            f"written for hook contract {report.contract}, this core speaks "
+def _contract_problem(plugin: object, report: PluginReport) -> str | None:
+    """Why ``plugin``'s ``TUTOPANDA_HOOK_CONTRACT`` bars it from loading, or ``None``.
+
+    Records the declared number on ``report.contract``. A plugin that declares nothing loads
+    as one written for the current contract (third-party plugins made before the attribute
+    existed keep working; ``tutopanda-providers plugins`` shows ``-`` for them). A declaration
+    that is not a plain ``int`` (``"1"``, ``1.0``, ``True``) is refused: it cannot be compared.
+    """
+    if not hasattr(plugin, "TUTOPANDA_HOOK_CONTRACT"):
+        return None
+    declared = getattr(plugin, "TUTOPANDA_HOOK_CONTRACT")  # noqa: B009
+    if type(declared) is not int:  # bool is an int subclass; True is no contract number
+        return (
+            f"TUTOPANDA_HOOK_CONTRACT must be an int literal such as "
+            f"TUTOPANDA_HOOK_CONTRACT = {HOOK_CONTRACT_VERSION}, got {declared!r} "
+            f"({type(declared).__name__}); this core speaks hook contract {HOOK_CONTRACT_VERSION}"
+        )
+    report.contract = declared
+    if declared != HOOK_CONTRACT_VERSION:
+        return (
+            f"written for hook contract {declared}, this core speaks "
             f"{HOOK_CONTRACT_VERSION}; install a {report.name} release made for "
             f"tutopanda-providers-core with contract {HOOK_CONTRACT_VERSION}"
         )
+    return None
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, report: PluginReport) -> None:
+    problem = _contract_problem(plugin, report)
+    if problem is not None:
+        report.status = "failed"
+        report.error = problem
         log.warning("plugin %s was refused: %s", _label(report), report.error)
         return
     already = pm.get_name(plugin)

@@ -7,10 +7,12 @@ called once, when :func:`~tutopanda_providers.create_provider_registry` builds a
 the order of plugin names; a hook that raises is reported against its plugin (whose
 registrations are dropped and whose later hooks are not called) and the others go on.
 
-A plugin may declare ``TUTOPANDA_HOOK_CONTRACT = 1`` (a literal: the major version of this
-contract it was written for). A plugin that declares another major version than
-:data:`HOOK_CONTRACT_VERSION` is refused at load time with a message saying so, as is a plugin
-implementing a ``tutopanda_*`` hook that is not specified here. ``docs/hooks.md`` documents
+A plugin declares ``TUTOPANDA_HOOK_CONTRACT = 1``: an ``int`` literal, the major version of this
+contract it was written for (never core's :data:`HOOK_CONTRACT_VERSION` imported, which would
+always match). A plugin that declares another major version, or a value that is not an ``int``,
+is refused at load time with a message naming both numbers, as is a plugin implementing a
+``tutopanda_*`` hook that is not specified here; one that declares nothing loads as a plugin of
+the current contract. ``docs/hooks.md`` documents
 every hook; a test keeps it in step with this module.
 """
 

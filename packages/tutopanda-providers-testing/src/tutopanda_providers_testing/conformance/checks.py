@@ -2,78 +2,28 @@
 
 from __future__ import annotations
 
-import io
 import json
 import traceback
-import wave
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tutopanda_providers.contracts import Artefact, MediaFacts
-
-
-def sniff_mime(data: bytes) -> str | None:
-    """The MIME type the first bytes of ``data`` announce, or ``None`` when unknown."""
-    head = data[:16]
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "audio/wav"
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
-        return "audio/mpeg"
-    if head[4:8] == b"ftyp":
-        return "video/mp4"
-    if head.startswith(b"OggS"):
-        return "audio/ogg"
-    if head.startswith(b"fLaC"):
-        return "audio/flac"
-    return None
-
-
-_EQUIVALENT = {"audio/x-wav": "audio/wav", "audio/wave": "audio/wav", "audio/mp3": "audio/mpeg"}
-
-
-def same_mime(a: str, b: str) -> bool:
-    """Whether two MIME types name the same format (``audio/x-wav`` is ``audio/wav``)."""
-    a, b = a.split(";")[0].strip().lower(), b.split(";")[0].strip().lower()
-    return _EQUIVALENT.get(a, a) == _EQUIVALENT.get(b, b)
+from tutopanda_providers.contracts import (
+    Artefact,
+    MediaFacts,
+    MediaReaderMissingError,
+    read_media_facts,
+)
 
 
 def facts_from_bytes(data: bytes, mime: str) -> MediaFacts | None:
-    """Facts read independently of the handler (Pillow for images, ``wave`` for WAV, PyAV
-    for the rest when it is installed); ``None`` when they cannot be read here."""
-    if mime.startswith("image/"):
-        from PIL import Image
-
-        with Image.open(io.BytesIO(data)) as image:
-            return MediaFacts(width=image.width, height=image.height)
-    if same_mime(mime, "audio/wav"):
-        with wave.open(io.BytesIO(data)) as wav:
-            return MediaFacts(
-                duration_seconds=wav.getnframes() / wav.getframerate(),
-                sample_rate=wav.getframerate(),
-                channels=wav.getnchannels(),
-            )
+    """Facts read from the file's bytes with core's readers
+    (:func:`tutopanda_providers.contracts.read_media_facts`: Pillow for images, ``wave`` for
+    WAV, PyAV for the rest); ``None`` when the reader this type needs is not installed here."""
     try:
-        import av
-    except ImportError:
+        return read_media_facts(data, mime)
+    except MediaReaderMissingError:
         return None
-    with av.open(io.BytesIO(data), mode="r") as container:
-        duration = container.duration / 1_000_000 if container.duration else None
-        video = next(iter(container.streams.video), None)
-        audio = next(iter(container.streams.audio), None)
-        return MediaFacts(
-            duration_seconds=duration,
-            width=video.codec_context.width if video is not None else None,
-            height=video.codec_context.height if video is not None else None,
-            sample_rate=audio.codec_context.sample_rate if audio is not None else None,
-            has_audio=audio is not None,
-        )
 
 
 def check_facts(artefact: Artefact, data: bytes) -> list[str]:

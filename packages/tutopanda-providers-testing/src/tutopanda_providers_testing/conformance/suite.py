@@ -34,6 +34,8 @@ from tutopanda_providers.contracts import (
     ProducerKind,
     ProducerResult,
     ProviderError,
+    same_mime,
+    sniff_mime,
 )
 
 from tutopanda_providers_testing.conformance.checks import (
@@ -42,8 +44,6 @@ from tutopanda_providers_testing.conformance.checks import (
     exception_texts,
     files_containing,
     find_secret,
-    same_mime,
-    sniff_mime,
 )
 from tutopanda_providers_testing.conformance.fault_cases import FAULTS_BY_SERVER, FaultCase
 from tutopanda_providers_testing.faults import Fault
