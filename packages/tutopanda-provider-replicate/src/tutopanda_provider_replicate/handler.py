@@ -42,6 +42,7 @@ from replicate.exceptions import ReplicateError
 from tutopanda_providers.contracts import (
     Artefact,
     AuthError,
+    ConfigurationError,
     Cost,
     Mode,
     ProducerKind,
@@ -54,6 +55,7 @@ from tutopanda_providers.contracts import (
     TransientError,
 )
 from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
+from tutopanda_providers.secrets import Secret, check_secret_value
 
 from tutopanda_provider_replicate import script_prompt
 from tutopanda_provider_replicate.download import OutputDownloader, StoredOutput
@@ -84,7 +86,15 @@ PREDICTION_CANCEL_FAILED = "replicate.prediction.cancel_failed"
 OUTPUT_STORED = "replicate.output.stored"
 
 # Errors after which a create may still have reached Replicate.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    # The request could not be written at all (a header value with a line break): nothing
+    # reached Replicate, so nothing can have been created or billed.
+    httpx.LocalProtocolError,
+)
 _MAX_REMEMBERED = 1024
 
 
@@ -187,9 +197,7 @@ class ReplicateHandler:
         if self._client is None or self._loop is not loop:
             # httpx clients belong to the loop they were first used on; a new loop (a new
             # asyncio.run) gets new clients.
-            secret = self._secrets.resolve(TOKEN_NAME)
-            if secret is None:
-                raise AuthError(MISSING_TOKEN, provider=self.provider, model=self.model)
+            secret = self._token()
             self._client, self._http = build_api_client(
                 token=secret.reveal(),
                 base_url=self.base_url,
@@ -214,16 +222,28 @@ class ReplicateHandler:
 
     # -- warm start --------------------------------------------------------------------
     async def warm_start(self, context: WarmStartContext) -> None:
-        """Fail now, clearly, if the token is missing (before the first job, not in it).
+        """Fail now, clearly, if the token is missing or malformed (before the first job).
 
         No request is made: whether Replicate accepts the token shows on the first call (a 401
         maps to ``auth``). ``GET /v1/account`` could check it earlier; that is not done yet.
         The SDK and download clients are created here, on the caller's event loop, so the first
         job does not pay for them (and its request is not late against a paced rate limit).
         """
-        if self._secrets.resolve(TOKEN_NAME) is None:
-            raise AuthError(MISSING_TOKEN, provider=self.provider, model=self.model)
+        self._token()
         self._clients()
+
+    def _token(self) -> Secret:
+        """The API token, present and well formed.
+
+        Raises:
+            AuthError: ``REPLICATE_API_TOKEN`` is missing, or cannot be a token (a line break,
+                a space, a non-ASCII character): the message names the variable, never the value.
+        """
+        secret = self._secrets.resolve(TOKEN_NAME)
+        if secret is None:
+            raise AuthError(MISSING_TOKEN, provider=self.provider, model=self.model)
+        check_secret_value(TOKEN_NAME, secret, provider=self.provider)
+        return secret
 
     # -- invoke ------------------------------------------------------------------------
     async def invoke(self, request: ProducerRequest) -> ProducerResult:
@@ -314,6 +334,17 @@ class ReplicateHandler:
             raise map_transport_error(
                 exc, model=self.model, action=action, request_sent=False
             ) from exc
+        except UnicodeEncodeError as exc:
+            # A header (the token) is not ASCII: the request was never built, nothing was sent.
+            raise ConfigurationError(
+                f"could not {action} for {self.model} on Replicate: a request header is not "
+                f"ASCII ({TOKEN_NAME} holds a non-ASCII character?); nothing was sent. Set "
+                f"{TOKEN_NAME} again exactly as issued.",
+                provider=self.provider,
+                model=self.model,
+                request_sent=False,
+                details={"error": type(exc).__name__},
+            ) from None
         except httpx.HTTPError as exc:
             prediction = await self._adopt(api, payload, run, cause=type(exc).__name__)
         except (SDKValidationError, ValueError, KeyError) as exc:
