@@ -157,13 +157,13 @@ class MovieStore:
         lock = FileLock(str(self.folder / LOCK))
         try:
             lock.acquire(timeout=timeout)
-        except OSError as exc:
-            raise file_access_error(exc, str(self.folder), what="the movie folder") from None
-        except Timeout:
+        except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
             raise MovieBusyError(
                 f"another run is using the movie at {self.folder} (it holds {LOCK}); "
                 "wait for it to finish or use another --movie folder"
             ) from None
+        except OSError as exc:
+            raise file_access_error(exc, str(self.folder), what="the movie folder") from None
         try:
             yield
         finally:
