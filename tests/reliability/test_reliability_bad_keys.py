@@ -151,9 +151,7 @@ def test_a_refused_key_is_named_before_the_fallbacks_error(
         servers,
         tmp_path,
         {NAMES["openai"]: "sk-wrong-but-well-formed", NAMES["replicate"]: "r8_wrong_token"},
-        pipeline=PipelineOptions(
-            fallbacks={"openai/gpt-5": ["replicate/google/gemini-2.5-flash"]}
-        ),
+        pipeline=PipelineOptions(fallbacks={"openai/gpt-5": ["replicate/google/gemini-2.5-flash"]}),
     )
 
     async def call() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 MAX_SAFE_INTEGER = 2**53
 
 #: Inputs that size work, by name: ``(low, high, low_open)``, inclusive unless ``low_open``.
-#: ``segments`` and ``duration_seconds`` match :class:`~tutopanda_providers.schemas.ScriptInputs`
+#: ``segments`` and ``duration_seconds`` match :class:`~tutopanda_providers.contracts.schemas.ScriptInputs`
 #: (a test keeps them in step); the counts bound how many outputs one job may ask for.
 SIZE_BOUNDS: dict[str, tuple[float, float, bool]] = {
     "segments": (1, 50, False),
