@@ -198,7 +198,7 @@ def test_an_unexpected_error_is_one_line_and_its_trace_is_in_a_file(
 
 
 def _finished_movie(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    got, out, err = _main(capsys, "run", "plan.toml", "--movie", "m")
+    got, _out, err = _main(capsys, "run", "plan.toml", "--movie", "m")
     assert got == exitcodes.OK, err
     return tmp_path / "m"
 
@@ -236,7 +236,7 @@ def test_a_rerun_after_a_torn_event_log_keeps_every_whole_event(
     movie = _finished_movie(tmp_path, capsys)
     whole = (movie / EVENTS).read_bytes()
     (movie / EVENTS).write_bytes(whole + b'{"type": "artefact.produced", "job_id": "a", "manif')
-    got, out, err = _main(capsys, "run", "plan.toml", "--movie", "m")
+    got, _out, err = _main(capsys, "run", "plan.toml", "--movie", "m")
     assert got == exitcodes.OK, err
     after = (movie / EVENTS).read_bytes()
     assert after.startswith(whole)

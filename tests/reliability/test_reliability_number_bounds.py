@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from tutopanda_providers.cli import exitcodes
-from tutopanda_providers.runner.numbers import SIZE_BOUNDS
 from tutopanda_providers.contracts.schemas import ScriptInputs
+from tutopanda_providers.runner.numbers import SIZE_BOUNDS
 
 from .conftest import clean_env, cli_command
 
