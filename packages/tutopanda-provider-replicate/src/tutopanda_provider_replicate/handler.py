@@ -231,6 +231,37 @@ class ReplicateHandler:
         """
         self._token()
         self._clients()
+        await self._warm_connection_path()
+
+    async def _warm_connection_path(self) -> None:
+        """Pay now for what the first connection would pay: anyio's asyncio backend and socket
+        helpers (imported lazily by httpcore on its first connection), the event loop's default
+        thread pool (where ``getaddrinfo`` runs) and the API host's address lookup.
+
+        Why: on a cold process the first create reached the server 0.15-0.35 s after the rate
+        limiter admitted it (measured: those lazy imports), while later ones took 2 ms; a paced
+        limit then saw the late first request arrive together with the next one (6 creates in
+        a second at 5/s). Nothing is sent; a lookup that fails is left for the first call.
+        """
+        from urllib.parse import urlsplit
+
+        try:  # anyio comes with httpx; without it there is nothing to warm
+            import anyio
+
+            anyio.Lock()  # loads the running loop's backend, as httpcore's first lock does
+            anyio.Event()
+            _ = anyio.connect_tcp  # a lazily imported module of anyio's
+        except ImportError:  # pragma: no cover
+            pass
+
+        parts = urlsplit(self.base_url)
+        if not parts.hostname:
+            return
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            await asyncio.get_running_loop().getaddrinfo(parts.hostname, port)
+        except OSError:
+            return
 
     def _token(self) -> Secret:
         """The API token, present and well formed.
