@@ -172,3 +172,24 @@ def test_a_refused_key_is_named_before_the_fallbacks_error(
     ), message
     tried = error.details.get("tried")
     assert tried and tried[0] == "openai/gpt-5", error.details
+
+
+@pytest.mark.parametrize("cause", ["local-protocol", "unicode-encode"])
+def test_a_request_that_could_not_be_built_is_mapped_as_not_sent(cause: str) -> None:
+    """Behind the warm-start check: if a header the protocol refuses still reaches the SDK,
+    the mapped error says nothing was sent (no possible charge, safe to fall back)."""
+    import httpx2
+    import openai
+    from tutopanda_provider_openai.error_mapping import map_openai_error
+
+    request = httpx2.Request("POST", "http://127.0.0.1:9/v1/responses")
+    exc: BaseException
+    if cause == "local-protocol":
+        exc = openai.APIConnectionError(request=request)
+        exc.__cause__ = httpx2.LocalProtocolError("Illegal header value b'sk-x\\n'")
+    else:
+        exc = UnicodeEncodeError("ascii", "sk-\u201c", 3, 4, "ordinal not in range(128)")
+    error = map_openai_error(exc, model="gpt-5")
+    assert error.request_sent is False
+    assert "nothing was sent" in error.message and "billed" not in error.message
+    assert "OPENAI_API_KEY" in error.message
