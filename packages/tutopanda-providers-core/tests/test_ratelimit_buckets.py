@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from tutopanda_providers import Descriptor
@@ -255,30 +257,46 @@ async def test_paced_slots_are_evenly_spaced_instead_of_a_burst():
     limiter = RateLimiter()
     limit = RateLimit(requests=20, window_seconds=1)
 
-    delays = [await limiter.reserve_paced_slot("replicate", limit) for _ in range(5)]
+    started = time.monotonic()
+    claimed = []
+    for _ in range(5):
+        await limiter.claim_paced_slot("replicate", limit)
+        claimed.append(time.monotonic() - started)
 
-    # Reserved back to back: each slot one interval after the previous, the first at once.
-    assert delays[0] == 0.0
-    assert delays == sorted(delays)
-    assert 3 * limit.interval < delays[4] <= 4 * limit.interval
-    assert await limiter.reserve_paced_slot("openai", limit) == 0.0  # its own bucket
+    # Claimed when due: the first at once, each later one an interval after the previous.
+    assert claimed[0] < limit.interval / 2
+    gaps = [b - a for a, b in itertools.pairwise(claimed)]
+    assert all(gap >= limit.interval * 0.98 for gap in gaps), gaps
+    assert await limiter.try_paced_slot("openai", limit) == 0.0  # its own bucket
+
+
+async def test_a_slot_that_is_not_due_is_not_taken():
+    limiter = RateLimiter()
+    limit = RateLimit(requests=20, window_seconds=1)
+    assert await limiter.try_paced_slot("replicate", limit) == 0.0
+    first = await limiter.try_paced_slot("replicate", limit)
+    second = await limiter.try_paced_slot("replicate", limit)
+    # Asking again does not push the slot further out (nothing is reserved ahead).
+    assert 0 < second <= first <= limit.interval
 
 
 def test_two_limiters_on_one_redis_share_the_paced_slots(redis_server):
     limit = RateLimit(requests=20, window_seconds=1)
 
-    async def reserve() -> list[float]:
+    async def claim() -> list[float]:
         first = RateLimiter(redis_server, namespace="pace-test")
         second = RateLimiter(redis_server, namespace="pace-test")
-        delays = []
+        started = time.monotonic()
+        claimed = []
         for limiter in (first, second) * 3:
-            delays.append(await limiter.reserve_paced_slot("replicate", limit))
+            await limiter.claim_paced_slot("replicate", limit)
+            claimed.append(time.monotonic() - started)
         await first.aclose()
         await second.aclose()
-        return delays
+        return claimed
 
-    delays = asyncio.run(reserve())
+    claimed = asyncio.run(claim())
 
-    # Six reservations from two "processes" take six successive slots, not two bursts.
-    assert delays == sorted(delays)
-    assert 4 * limit.interval < delays[5] <= 5 * limit.interval
+    # Six claims from two "processes" take six successive slots, not two bursts.
+    gaps = [b - a for a, b in itertools.pairwise(claimed)]
+    assert all(gap >= limit.interval * 0.95 for gap in gaps), gaps

@@ -18,7 +18,7 @@ import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tutopanda_providers.contracts import AuthError, ConfigurationError, ProviderTimeoutError
 from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
-from tutopanda_providers.secrets import Secret
+from tutopanda_providers.secrets import Secret, check_secret_value
 
 from tutopanda_provider_openai.cards import API_KEY_NAME, PROVIDER
 from tutopanda_provider_openai.error_mapping import map_openai_error
@@ -98,6 +98,7 @@ class ResponsesClient:
                 provider=PROVIDER,
                 model=self.model,
             )
+        check_secret_value(API_KEY_NAME, secret, provider=PROVIDER)
         return secret
 
     def base_url(self) -> str | None:
@@ -126,7 +127,12 @@ class ResponsesClient:
             await sdk.close()
 
     async def warm_start(self, context: WarmStartContext) -> None:
-        """Check readiness without a paid call: the key is set and the client builds."""
+        """Check readiness without a paid call: the key is set, well formed, and the client builds.
+
+        Raises:
+            AuthError: ``OPENAI_API_KEY`` is missing or cannot be a key (a line break, a space,
+                a non-ASCII character), naming the variable.
+        """
         self.api_key()
         self.sdk()
         context.telemetry.emit(

@@ -20,6 +20,7 @@ import httpx2
 import openai
 from tutopanda_providers.contracts import (
     AuthError,
+    ConfigurationError,
     ContentPolicyError,
     InvalidInputError,
     NotFoundError,
@@ -43,6 +44,10 @@ _NOT_SENT = (
     httpx2.ConnectTimeout,
     httpx2.PoolTimeout,
     httpx2.UnsupportedProtocol,
+    # The request could not even be written (a header the protocol refuses, e.g. a key with a
+    # line break): no byte of it reached the server.
+    httpx2.LocalProtocolError,
+    UnicodeEncodeError,
 )
 #: Error codes that mean the content was refused.
 _POLICY_CODES = frozenset({"content_policy_violation", "content_filter", "moderation_blocked"})
@@ -106,6 +111,21 @@ def map_openai_error(exc: BaseException, *, model: str) -> ProviderError:
     common: dict[str, Any] = {"provider": PROVIDER, "model": model}
     if isinstance(exc, openai.APIStatusError):
         return _from_status(exc, ref, common)
+    if isinstance(exc, _NOT_SENT) or isinstance(
+        exc.__cause__, (httpx2.LocalProtocolError, UnicodeEncodeError)
+    ):
+        # Building or writing the request failed before any byte was sent (a header value
+        # that is not ASCII or holds a line break): nothing was made or billed.
+        cause = exc if isinstance(exc, _NOT_SENT) else exc.__cause__
+        return ConfigurationError(
+            f"the request to {ref} could not be built ({type(cause).__name__}: a header value "
+            f"the HTTP protocol refuses, usually {API_KEY_NAME} or the organisation option "
+            "holding a line break or a non-ASCII character); nothing was sent. Set the key "
+            "again exactly as issued.",
+            request_sent=False,
+            details={"error": type(cause).__name__},
+            **common,
+        )
     if isinstance(exc, openai.APITimeoutError):
         sent = not isinstance(exc.__cause__, _NOT_SENT)
         return ProviderTimeoutError(

@@ -43,6 +43,7 @@ from replicate.exceptions import ReplicateError
 from tutopanda_providers.contracts import (
     Artefact,
     AuthError,
+    ConfigurationError,
     Cost,
     Mode,
     ProducerKind,
@@ -56,6 +57,7 @@ from tutopanda_providers.contracts import (
     TransientError,
 )
 from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
+from tutopanda_providers.secrets import Secret, check_secret_value
 
 from tutopanda_provider_replicate import script_prompt
 from tutopanda_provider_replicate.download import OutputDownloader, StoredOutput
@@ -86,7 +88,15 @@ PREDICTION_CANCEL_FAILED = "replicate.prediction.cancel_failed"
 OUTPUT_STORED = "replicate.output.stored"
 
 # Errors after which a create may still have reached Replicate.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    # The request could not be written at all (a header value with a line break): nothing
+    # reached Replicate, so nothing can have been created or billed.
+    httpx.LocalProtocolError,
+)
 _MAX_REMEMBERED = 1024
 
 
@@ -189,9 +199,7 @@ class ReplicateHandler:
         if self._client is None or self._loop is not loop:
             # httpx clients belong to the loop they were first used on; a new loop (a new
             # asyncio.run) gets new clients.
-            secret = self._secrets.resolve(TOKEN_NAME)
-            if secret is None:
-                raise AuthError(MISSING_TOKEN, provider=self.provider, model=self.model)
+            secret = self._token()
             self._client, self._http = build_api_client(
                 token=secret.reveal(),
                 base_url=self.base_url,
@@ -216,16 +224,59 @@ class ReplicateHandler:
 
     # -- warm start --------------------------------------------------------------------
     async def warm_start(self, context: WarmStartContext) -> None:
-        """Fail now, clearly, if the token is missing (before the first job, not in it).
+        """Fail now, clearly, if the token is missing or malformed (before the first job).
 
         No request is made: whether Replicate accepts the token is :meth:`check_credentials`'
         job (``doctor --live``), else it shows on the first call (a 401 maps to ``auth``).
         The SDK and download clients are created here, on the caller's event loop, so the first
         job does not pay for them (and its request is not late against a paced rate limit).
         """
-        if self._secrets.resolve(TOKEN_NAME) is None:
-            raise AuthError(MISSING_TOKEN, provider=self.provider, model=self.model)
+        self._token()
         self._clients()
+        await self._warm_connection_path()
+
+    async def _warm_connection_path(self) -> None:
+        """Pay now for what the first connection would pay: anyio's asyncio backend and socket
+        helpers (imported lazily by httpcore on its first connection), the event loop's default
+        thread pool (where ``getaddrinfo`` runs) and the API host's address lookup.
+
+        Why: on a cold process the first create reached the server 0.15-0.35 s after the rate
+        limiter admitted it (measured: those lazy imports), while later ones took 2 ms; a paced
+        limit then saw the late first request arrive together with the next one (6 creates in
+        a second at 5/s). Nothing is sent; a lookup that fails is left for the first call.
+        """
+        from urllib.parse import urlsplit
+
+        try:  # anyio comes with httpx; without it there is nothing to warm
+            import anyio
+
+            anyio.Lock()  # loads the running loop's backend, as httpcore's first lock does
+            anyio.Event()
+            _ = anyio.connect_tcp  # a lazily imported module of anyio's
+        except ImportError:  # pragma: no cover
+            pass
+
+        parts = urlsplit(self.base_url)
+        if not parts.hostname:
+            return
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            await asyncio.get_running_loop().getaddrinfo(parts.hostname, port)
+        except OSError:
+            return
+
+    def _token(self) -> Secret:
+        """The API token, present and well formed.
+
+        Raises:
+            AuthError: ``REPLICATE_API_TOKEN`` is missing, or cannot be a token (a line break,
+                a space, a non-ASCII character): the message names the variable, never the value.
+        """
+        secret = self._secrets.resolve(TOKEN_NAME)
+        if secret is None:
+            raise AuthError(MISSING_TOKEN, provider=self.provider, model=self.model)
+        check_secret_value(TOKEN_NAME, secret, provider=self.provider)
+        return secret
 
     async def check_credentials(self) -> None:
         """Ask Replicate whether it accepts the token, with the free ``GET /v1/account``.
@@ -339,6 +390,17 @@ class ReplicateHandler:
             raise map_transport_error(
                 exc, model=self.model, action=action, request_sent=False
             ) from exc
+        except UnicodeEncodeError as exc:
+            # A header (the token) is not ASCII: the request was never built, nothing was sent.
+            raise ConfigurationError(
+                f"could not {action} for {self.model} on Replicate: a request header is not "
+                f"ASCII ({TOKEN_NAME} holds a non-ASCII character?); nothing was sent. Set "
+                f"{TOKEN_NAME} again exactly as issued.",
+                provider=self.provider,
+                model=self.model,
+                request_sent=False,
+                details={"error": type(exc).__name__},
+            ) from None
         except httpx.HTTPError as exc:
             prediction = await self._adopt(api, payload, run, cause=type(exc).__name__)
         except (SDKValidationError, ValueError, KeyError) as exc:

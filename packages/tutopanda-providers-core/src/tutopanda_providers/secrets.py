@@ -164,14 +164,72 @@ class CachingSecretResolver:
         return f"CachingSecretResolver({self.resolver!r})"
 
 
-def require_secret(resolver: SecretResolver, name: str, *, provider: str | None = None) -> Secret:
+def require_secret(
+    resolver: SecretResolver, name: str, *, provider: str | None = None, check: bool = True
+) -> Secret:
     """The secret called ``name``, or an :class:`~tutopanda_providers.errors.AuthError` that
     says which variable to set (never a value). Call it in a handler factory or warm start, so a
-    missing key fails before the first job."""
+    missing key fails before the first job.
+
+    Args:
+        check: also refuse a value that cannot be an API key (see :func:`check_secret_value`),
+            so a pasted newline fails here rather than in every job.
+
+    Raises:
+        AuthError: the secret is missing or malformed; ``details["secret"]`` is ``name``.
+    """
     secret = resolver.resolve(name)
     if secret is None:
         raise _missing(name, provider)
+    if check:
+        check_secret_value(name, secret, provider=provider)
     return secret
+
+
+def secret_value_problem(value: str) -> str | None:
+    """What makes ``value`` unusable as an API key or token in an HTTP header, or ``None``.
+
+    API keys are printable ASCII without spaces. A value with a line break, a space, a control
+    character or a non-ASCII character (a smart quote, a no-break space from a copy) cannot be
+    sent in an ``Authorization`` header: the HTTP client fails before any byte leaves the
+    machine. The answer names the kind of character and its position, never the value.
+    """
+    if not value.strip():
+        return "is empty"
+    for index, char in enumerate(value, start=1):
+        if char in "\r\n":
+            return f"holds a line break at character {index}"
+        if char.isspace():
+            return f"holds a space or tab at character {index}"
+        if ord(char) < 0x20 or ord(char) == 0x7F:
+            return f"holds a control character at character {index}"
+        if ord(char) > 0x7E:
+            return f"holds a non-ASCII character (U+{ord(char):04X}) at character {index}"
+    return None
+
+
+def check_secret_value(name: str, secret: Secret | str, *, provider: str | None = None) -> None:
+    """Refuse a secret whose value cannot work as an API key (see :func:`secret_value_problem`).
+
+    Raises:
+        AuthError: naming the variable and what is wrong with it (never the value), with
+            ``details["secret"] = name``.
+    """
+    from tutopanda_providers.contracts import AuthError
+
+    value = secret.reveal() if isinstance(secret, Secret) else secret
+    problem = secret_value_problem(value)
+    if problem is None:
+        return
+    who = f" ({provider})" if provider else ""
+    raise AuthError(
+        f"{name}{who} {problem}, so it cannot be a valid key and nothing was sent. Set "
+        f"{name} again to the key exactly as issued (printable ASCII, no spaces or line "
+        "breaks; a copied key often carries a trailing newline or a smart quote).",
+        provider=provider,
+        retryable=False,
+        details={"secret": name, "problem": problem},
+    )
 
 
 def _missing(name: str, provider: str | None) -> AuthError:
@@ -238,6 +296,8 @@ __all__ = [
     "Secret",
     "SecretResolver",
     "SecretScrubFilter",
+    "check_secret_value",
     "parse_dotenv",
     "require_secret",
+    "secret_value_problem",
 ]

@@ -75,6 +75,17 @@ class BlobWriter:
             TransientError: the content is empty or shorter/other than expected (a truncated
                 download); nothing is published.
         """
+        # On disk before it is published: a rename that outlives a crash never shows a blob of
+        # the right size with missing bytes (``exists`` checks only the size).
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            self.abort()
+            raise StorageError(
+                f"could not write a blob to {self._store.root}: {exc.strerror or exc}. "
+                "Free disk space or fix the folder's permissions, then run again."
+            ) from exc
         self._file.close()
         sha = self._hash.hexdigest()
         problem = None

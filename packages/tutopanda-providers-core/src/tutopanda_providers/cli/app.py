@@ -8,6 +8,13 @@ from typing import Annotated, Optional
 import typer
 
 from tutopanda_providers.cli import examples
+from tutopanda_providers.cli.bounds import (
+    MAX_CONCURRENCY,
+    MAX_COST_USD,
+    MAX_TIMEOUT_SECONDS,
+    MAX_WAIT_SECONDS,
+    number_in_range,
+)
 
 app = typer.Typer(
     name="tutopanda-providers",
@@ -15,7 +22,9 @@ app = typer.Typer(
         "Call AI model providers (OpenAI, Replicate) through one registry, run lesson plans, "
         "and see what they cost. Mock by default: nothing is spent without --live.\n\n"
         "Exit codes: 0 ok, 1 job failures, 2 usage or configuration error, 3 refused by "
-        "--max-cost, 4 provider, secret or plugin problem, 5 movie in use by another run."
+        "--max-cost, 4 provider, secret or plugin problem, 5 movie in use by another run, "
+        "6 a file or folder that cannot be read or written, 70 unexpected error (a bug; the "
+        "trace is saved to a file), 130 stopped by Ctrl-C."
     ),
     epilog=examples.APP,
     no_args_is_help=True,
@@ -138,7 +147,14 @@ def invoke(
     storage: Annotated[
         str, typer.Option("--storage", help="Where blobs go: a folder or an fsspec URL.")
     ] = ".tutopanda/blobs",
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds before giving up.")] = 600.0,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            help=f"Seconds before giving up (0 < s <= {MAX_TIMEOUT_SECONDS:g}).",
+            callback=number_in_range("--timeout", 0, MAX_TIMEOUT_SECONDS, low_open=True, unit="s"),
+        ),
+    ] = 600.0,
     json_out: JsonOption = False,
 ) -> None:
     """Run one model once (mock unless --live), store its artefacts and print their facts."""
@@ -183,7 +199,11 @@ def run(
     ] = False,
     max_cost: Annotated[
         Optional[float],  # noqa: UP045
-        typer.Option("--max-cost", help="Refuse a live run whose estimate exceeds this (USD)."),
+        typer.Option(
+            "--max-cost",
+            help=f"Refuse a live run whose estimate exceeds this (USD, 0 to {MAX_COST_USD:g}).",
+            callback=number_in_range("--max-cost", 0, MAX_COST_USD, unit="USD"),
+        ),
     ] = None,
     allow_unknown_cost: Annotated[
         bool,
@@ -191,7 +211,12 @@ def run(
     ] = False,
     concurrency: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option("--concurrency", min=1, help="Jobs in flight at once."),
+        typer.Option(
+            "--concurrency",
+            min=1,
+            max=MAX_CONCURRENCY,
+            help=f"Jobs in flight at once (1 to {MAX_CONCURRENCY}).",
+        ),
     ] = None,
     settings: SettingsOption = None,
     storage: Annotated[
@@ -205,7 +230,11 @@ def run(
     ] = False,
     wait: Annotated[
         float,
-        typer.Option("--wait", min=0, help="Seconds to wait for another run of the same movie."),
+        typer.Option(
+            "--wait",
+            help=f"Seconds to wait for another run of the same movie (0 to {MAX_WAIT_SECONDS:g}).",
+            callback=number_in_range("--wait", 0, MAX_WAIT_SECONDS, unit="s"),
+        ),
     ] = 0.0,
     json_out: JsonOption = False,
 ) -> None:
@@ -271,7 +300,11 @@ def doctor(
     ] = False,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", help="Budget (s) of the warm start, then of each key check."),
+        typer.Option(
+            "--timeout",
+            help="Budget (s) of the warm start, then of each key check.",
+            callback=number_in_range("--timeout", 0, MAX_TIMEOUT_SECONDS, low_open=True, unit="s"),
+        ),
     ] = 10.0,
     json_out: JsonOption = False,
 ) -> None:

@@ -15,5 +15,22 @@ BUDGET = 3
 PROVIDER = 4
 #: Another run holds the movie's lock.
 BUSY = 5
+#: A file or folder the command must read or write cannot be used: a movie folder that is a
+#: file or read-only, a full disk, storage that refuses writes.
+FILES = 6
+#: An unexpected error (a bug): one line on stderr, the full trace written to a crash file.
+INTERNAL = 70
+#: Stopped by Ctrl-C (SIGINT), as shells report it (128 + 2).
+INTERRUPTED = 130
 
-__all__ = ["BUDGET", "BUSY", "JOBS_FAILED", "OK", "PROVIDER", "USAGE"]
+__all__ = [
+    "BUDGET",
+    "BUSY",
+    "FILES",
+    "INTERNAL",
+    "INTERRUPTED",
+    "JOBS_FAILED",
+    "OK",
+    "PROVIDER",
+    "USAGE",
+]

@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -92,12 +93,18 @@ def error(message: str) -> None:
 def exit_code_for(exc: BaseException) -> int:
     """The documented exit code of an error."""
     from tutopanda_providers.contracts import ConfigurationError, InvalidInputError, ProviderError
-    from tutopanda_providers.runner.errors import BudgetRefusedError, MovieBusyError
+    from tutopanda_providers.runner.errors import (
+        BudgetRefusedError,
+        FileAccessError,
+        MovieBusyError,
+    )
 
     if isinstance(exc, BudgetRefusedError):
         return exitcodes.BUDGET
     if isinstance(exc, MovieBusyError):
         return exitcodes.BUSY
+    if isinstance(exc, FileAccessError):
+        return exitcodes.FILES
     if isinstance(exc, (ConfigurationError, InvalidInputError)):
         return exitcodes.USAGE
     if isinstance(exc, ProviderError):
@@ -105,33 +112,130 @@ def exit_code_for(exc: BaseException) -> int:
     return exitcodes.USAGE
 
 
-@contextmanager
-def failures_to_exit_codes(json_out: bool) -> Iterator[None]:
-    """Print a project error (as text or JSON) and exit with its code."""
+def report_error(exc: BaseException, json_out: bool) -> int:
+    """Print a project error as text or as the one JSON document; return its exit code."""
     from tutopanda_providers.contracts import ProviderError
 
+    if not isinstance(exc, ProviderError):
+        return report_unexpected(exc, json_out)
+    code = exit_code_for(exc)
+    if json_out:
+        body = exc.to_dict()
+        problems = getattr(exc, "problems", None)
+        if problems:
+            body["problems"] = problems
+        print_json({"error": body, "exit_code": code})
+    else:
+        error(exc.message)
+    return code
+
+
+def crash_dir() -> Path:
+    """Where full traces of unexpected errors go: ``$TUTOPANDA_STATE_DIR/crashes``, else
+    ``$XDG_STATE_HOME/tutopanda/crashes``, else ``~/.local/state/tutopanda/crashes``."""
+    import os
+
+    base = os.environ.get("TUTOPANDA_STATE_DIR")
+    if base:
+        return Path(base) / "crashes"
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "tutopanda" / "crashes"
+
+
+def write_crash_report(exc: BaseException) -> Path | None:
+    """Write ``exc``'s full trace (scrubbed of known secrets) to a new file of :func:`crash_dir`.
+
+    Returns:
+        The file, or ``None`` when no folder could take it (then the trace is lost, not raised).
+    """
+    import os
+    import tempfile
+    import time
+    import traceback
+
+    from tutopanda_providers.contracts.redaction import scrub
+
+    text = scrub("".join(traceback.format_exception(exc)))
+    argv = scrub(" ".join(sys.argv))
+    body = f"tutopanda-providers crash at {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n"
+    body += f"command: {argv}\n\n{text}"
+    for folder in (crash_dir(), Path(tempfile.gettempdir()) / "tutopanda-crashes"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(
+                prefix=time.strftime("crash-%Y%m%d-%H%M%S-"), suffix=".txt", dir=folder
+            )
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(body)
+            return Path(name)
+        except OSError:
+            continue
+    return None
+
+
+def report_unexpected(exc: BaseException, json_out: bool) -> int:
+    """Report an unexpected error in one line (plus where its trace went); return exit 70.
+
+    An ``OSError`` naming a path is not a bug but a file the command cannot use: it is
+    reported as such with exit code 6 (see :func:`~tutopanda_providers.runner.errors.file_access_error`).
+    """
+    if isinstance(exc, OSError) and exc.filename is not None:
+        from tutopanda_providers.runner.errors import file_access_error
+
+        return report_error(file_access_error(exc), json_out)
+    from tutopanda_providers.contracts.redaction import scrub
+
+    where = write_crash_report(exc)
+    summary = scrub(
+        f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+    )
+    trace = f"the full trace is in {where}" if where else "the trace could not be saved"
+    message = (
+        f"unexpected error ({summary}); {trace}. This is a bug: please report it with that file."
+    )
+    if json_out:
+        print_json(
+            {
+                "error": {
+                    "kind": "internal",
+                    "type": type(exc).__name__,
+                    "message": message,
+                    "trace_file": str(where) if where else None,
+                },
+                "exit_code": exitcodes.INTERNAL,
+            }
+        )
+    else:
+        error(message)
+    return exitcodes.INTERNAL
+
+
+@contextmanager
+def failures_to_exit_codes(json_out: bool) -> Iterator[None]:
+    """Print a project error (as text or JSON) and exit with its code.
+
+    Any other ``Exception`` is reported by :func:`report_unexpected` (one line, the trace in a
+    file, exit 70), never as a traceback; Typer's and Click's own exits pass through.
+    """
     try:
         yield
-    except ProviderError as exc:
-        code = exit_code_for(exc)
-        if json_out:
-            body = exc.to_dict()
-            problems = getattr(exc, "problems", None)
-            if problems:
-                body["problems"] = problems
-            print_json({"error": body, "exit_code": code})
-        else:
-            error(exc.message)
-        raise typer.Exit(code) from None
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise
+    except Exception as exc:
+        raise typer.Exit(report_error(exc, json_out)) from None
 
 
 __all__ = [
     "console",
     "cost_text",
+    "crash_dir",
     "error",
     "exit_code_for",
     "failures_to_exit_codes",
     "print_json",
+    "report_error",
+    "report_unexpected",
     "table",
     "text",
+    "write_crash_report",
 ]

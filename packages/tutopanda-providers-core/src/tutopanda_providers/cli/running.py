@@ -34,7 +34,14 @@ def parse_inputs(items: Sequence[str], inputs_file: Path | None) -> dict[str, An
         try:
             text = inputs_file.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigurationError(f"--inputs-file {inputs_file}: {exc.strerror or exc}") from exc
+            raise ConfigurationError(
+                f"--inputs-file {inputs_file}: {exc.strerror or exc}; check the path"
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise ConfigurationError(
+                f"--inputs-file {inputs_file}: byte {exc.start} is not UTF-8 text; give a JSON "
+                "or TOML text file saved as UTF-8"
+            ) from None
         try:
             loaded = tomllib.loads(text) if inputs_file.suffix == ".toml" else json.loads(text)
         except ValueError as exc:

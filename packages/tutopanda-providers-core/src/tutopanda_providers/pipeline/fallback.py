@@ -240,6 +240,7 @@ class FallbackMiddleware:
             if not should_fall_back(exc):
                 raise
             last_error: ProviderError = exc
+            primary_error = exc
         else:
             result.meta.tried = [first]
             return result
@@ -310,8 +311,8 @@ class FallbackMiddleware:
             except ProviderError as exc:
                 exc.details.setdefault("tried", tried)
                 if not should_fall_back(exc):
-                    raise
-                last_error = exc
+                    raise _primary_first(primary_error, exc, resolved.card.ref) from None
+                last_error = _primary_first(primary_error, exc, resolved.card.ref)
                 continue
             result.meta.tried = tried
             result.meta.fell_back = True
@@ -319,6 +320,26 @@ class FallbackMiddleware:
             result.meta.middleware.append(self.name)
             return result
         raise last_error
+
+
+def _primary_first(primary: ProviderError, failed: ProviderError, ref: str) -> ProviderError:
+    """The primary's error, first, with a fallback's failure appended.
+
+    Why: the primary's error is the one that says what to fix (its key was refused, its
+    inputs were wrong); a fallback's "check REPLICATE_API_TOKEN" alone would point at the wrong
+    provider. What decides retries and billing comes from the latest failure: its
+    ``retryable`` and ``retry_after``, and ``request_sent`` if any attempt may have been billed.
+    """
+    primary.message = f"{primary.message} (then fallback {ref} failed too: {failed.message})"
+    primary.args = (primary.message,)
+    primary.retryable = failed.retryable
+    primary.retry_after = failed.retry_after
+    primary.request_sent = primary.request_sent or failed.request_sent
+    primary.details["tried"] = failed.details.get("tried", primary.details.get("tried"))
+    primary.details.setdefault("fallback_errors", []).append(
+        {"model": ref, "kind": failed.kind.value, "message": failed.message}
+    )
+    return primary
 
 
 __all__ = [

@@ -116,16 +116,22 @@ return 0
 """
 
 
-# Reserve the next paced slot of a key ("theoretical arrival time", as in GCRA): returns the
-# milliseconds the caller must wait before its slot. One atomic step: no polling, no races.
-_RESERVE_PACED_SLOT = """
+# Claim the paced slot of a key if it is due ("theoretical arrival time", as in GCRA, with no
+# burst): when the slot is due, take it and move it one interval past *now*, and return 0;
+# else return the milliseconds until it is due (at least 1), taking nothing. A slot is claimed
+# when its holder is awake and about to send, never reserved ahead: a reservation made early
+# and slept on wakes late under load, and a late wake-up bunches with the next one at the
+# provider (the cause of 6 creates in a second at 5/s).
+_CLAIM_PACED_SLOT = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = math.max(now, tat)
+if tat > now then
+  return math.max(1, math.ceil(tat - now))
+end
 local interval = tonumber(ARGV[1])
-redis.call('SET', KEYS[1], slot + interval, 'PX', math.floor(slot + interval - now + 1000))
-return slot - now
+redis.call('SET', KEYS[1], tostring(now + interval), 'PX', math.floor(interval + 1000))
+return 0
 """
 
 
@@ -159,6 +165,9 @@ class RateLimiter:
         self._items: dict[RateLimit, Any] = {}
         self._sync_limiters: dict[str, Any] = {}
         self._next_paced: dict[str, float] = {}
+        self._pace_locks: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[str, asyncio.Lock]
+        ] = weakref.WeakKeyDictionary()
         self._semaphores: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]
         ] = weakref.WeakKeyDictionary()
@@ -237,8 +246,9 @@ class RateLimiter:
         )
         return float(stats.reset_time)
 
-    async def reserve_paced_slot(self, key: str, limit: RateLimit) -> float:
-        """Reserve ``key``'s next paced slot; return the seconds until it (0: now)."""
+    async def try_paced_slot(self, key: str, limit: RateLimit) -> float:
+        """Claim ``key``'s paced slot if it is due: 0.0 when claimed, else the seconds until
+        it is due (nothing taken). Shared through Redis when the backend is."""
         interval = limit.interval
         if self.shared:
             await self._redis_client()
@@ -246,26 +256,60 @@ class RateLimiter:
             wait_ms = await script(keys=[self._pace_key(key)], args=[interval * 1000])
             return max(0.0, float(wait_ms) / 1000)
         now = time.monotonic()
-        slot = max(now, self._next_paced.get(key, 0.0))
-        self._next_paced[key] = slot + interval
-        return slot - now
+        due = self._next_paced.get(key, 0.0)
+        if due > now:
+            return due - now
+        self._next_paced[key] = now + interval
+        return 0.0
+
+    async def claim_paced_slot(self, key: str, limit: RateLimit) -> float:
+        """Wait for ``key``'s next paced slot and claim it; return the seconds waited (0.0
+        when the slot was due at once).
+
+        The waiters of one event loop queue on a lock, so one of them at a time polls the
+        (possibly shared) slot: a process adds one contender per slot, not one per worker.
+        """
+        started = time.monotonic()
+        lock = self._pace_lock(key)
+        queued = lock.locked()
+        async with lock:
+            slept = queued
+            while True:
+                delay = await self.try_paced_slot(key, limit)
+                if delay <= 0:
+                    return time.monotonic() - started if slept else 0.0
+                slept = True
+                await asyncio.sleep(delay)
+
+    def _pace_lock(self, key: str) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        per_loop = self._pace_locks.get(loop)
+        if per_loop is None:
+            per_loop = self._pace_locks[loop] = {}
+        lock = per_loop.get(key)
+        if lock is None:
+            lock = per_loop[key] = asyncio.Lock()
+        return lock
 
     async def wait_for_window(self, key: str, limit: RateLimit) -> float:
         """Wait until ``key``'s window has room and take it; return the seconds waited.
 
-        When ``limit.paced``, the caller first waits for its evenly spaced slot.
+        When ``limit.paced``, the caller first waits for its evenly spaced slot and claims it
+        when due (see :meth:`claim_paced_slot`). If the window is still full (a hit recorded
+        late, e.g. the first one, which pays for the Redis connection), the caller waits for
+        the window and claims a paced slot *again*: every admission is a paced one, never a
+        burst let through when the window frees up.
         """
         started = time.monotonic()
-        delay = await self.reserve_paced_slot(key, limit) if limit.paced else 0.0
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if await self.try_hit(key, limit):
-            return time.monotonic() - started if delay > 0 else 0.0
+        waited = False
         while True:
+            if limit.paced and await self.claim_paced_slot(key, limit) > 0:
+                waited = True
+            if await self.try_hit(key, limit):
+                return time.monotonic() - started if waited else 0.0
+            waited = True
             reset = await self._window_reset(key, limit)
             await asyncio.sleep(max(0.005, reset - time.time()))
-            if await self.try_hit(key, limit):
-                return time.monotonic() - started
 
     # -- calls in flight -------------------------------------------------------------------
     def slot(self, key: str, limit: RateLimit) -> AbstractAsyncContextManager[float]:
@@ -293,7 +337,7 @@ class RateLimiter:
                 raise _missing_redis() from exc
             client = state["client"] = aioredis.Redis.from_url(self.backend)
             state["lease_script"] = client.register_script(_ACQUIRE_LEASE)
-            state["pace_script"] = client.register_script(_RESERVE_PACED_SLOT)
+            state["pace_script"] = client.register_script(_CLAIM_PACED_SLOT)
         return client, state["lease_script"]
 
     async def in_flight(self, key: str) -> int:

@@ -350,7 +350,10 @@ def load_plugins(
                 continue
             try:
                 plugin = ep.load()
-            except Exception as exc:
+            # A module that calls sys.exit() (or raises SystemExit) on import must not end the
+            # command for every other plugin. KeyboardInterrupt is left alone: Ctrl-C must still
+            # stop the command, and a real one cannot be told from a plugin's.
+            except (Exception, SystemExit) as exc:
                 report.status = "failed"
                 report.error = _one_line(exc)
                 log.warning("plugin %s failed to load: %s", _label(report), report.error)
@@ -362,6 +365,8 @@ def load_plugins(
 
 def _one_line(exc: BaseException) -> str:
     """``Type: message`` on one line (pluggy's validation errors span several)."""
+    if isinstance(exc, SystemExit):
+        return f"SystemExit: the plugin called sys.exit({exc.code!r}) while loading"
     text = " ".join(f"{type(exc).__name__}: {exc}".split())
     return text if len(text) <= 500 else text[:497] + "..."
 
@@ -390,7 +395,7 @@ def call_each(
             continue
         try:
             impl.function(register=make_register(impl.plugin_name))
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a plugin's sys.exit() stops only that plugin
             report = reports.setdefault(impl.plugin_name, PluginReport(name=impl.plugin_name))
             report.status = "failed"
             report.error = f"{hook_name} raised {_one_line(exc)}"

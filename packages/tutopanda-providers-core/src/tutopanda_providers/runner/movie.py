@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tutopanda_providers.runner.errors import FileProblemError, MovieBusyError
+from tutopanda_providers.runner.errors import FileProblemError, MovieBusyError, file_access_error
 
 MANIFEST = "manifest.json"
 EVENTS = "events.jsonl"
@@ -42,6 +42,20 @@ JOB_SKIPPED = "job.skipped"
 JOB_FAILED = "job.failed"
 JOB_REMOTE = "job.remote_started"
 ARTEFACT_PRODUCED = "artefact.produced"
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -67,18 +81,31 @@ def manifest_text(manifest: Mapping[str, Any]) -> str:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, ``fsync`` and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``text`` to ``path`` through a temporary file, ``fsync`` and ``os.replace``.
+
+    A crash at any byte leaves the old file or the new one, never part of one.
+
+    Raises:
+        FileAccessError: the folder cannot be written (read-only, no permission, a file where
+            the folder should be, disk full); the message names ``path`` and what to do.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise file_access_error(exc, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise file_access_error(exc, str(path)) from None
         raise
+    _fsync_dir(path.parent)
 
 
 def read_json(path: Path, default: Any) -> Any:
@@ -92,6 +119,16 @@ def read_json(path: Path, default: Any) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return default
+    except OSError as exc:
+        raise file_access_error(exc, str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise FileProblemError(
+            str(path),
+            [
+                f"{path}: byte {exc.start} is not UTF-8 text; restore the file, or delete it "
+                "to rebuild it (the event log keeps every artefact)"
+            ],
+        ) from None
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -115,6 +152,7 @@ class MovieStore:
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         self.movie_id = self.folder.resolve().name
+        self._log_repaired = False
 
     @property
     def blobs_root(self) -> str:
@@ -127,15 +165,26 @@ class MovieStore:
         """Hold the movie's lock; raise :class:`MovieBusyError` if another run holds it."""
         from filelock import FileLock, Timeout
 
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_access_error(exc, str(self.folder), what="the movie folder") from None
+        if not self.folder.is_dir():
+            raise file_access_error(
+                FileExistsError(17, "is a file, not a folder"),
+                str(self.folder),
+                what="the movie folder",
+            )
         lock = FileLock(str(self.folder / LOCK))
         try:
             lock.acquire(timeout=timeout)
-        except Timeout:
+        except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
             raise MovieBusyError(
                 f"another run is using the movie at {self.folder} (it holds {LOCK}); "
                 "wait for it to finish or use another --movie folder"
             ) from None
+        except OSError as exc:
+            raise file_access_error(exc, str(self.folder), what="the movie folder") from None
         try:
             yield
         finally:
@@ -171,30 +220,100 @@ class MovieStore:
         """Append one event as one JSON line (one ``write`` call on an ``O_APPEND`` file).
 
         ``durable`` also flushes it to disk with ``fsync`` before returning (a remote job's id
-        must survive the machine going down, not only the process).
+        must survive the machine going down, not only the process). The first append of this
+        store repairs a torn last line left by a crash (see :meth:`repair_event_log`), so a new
+        event is never glued to half of an old one.
+
+        Raises:
+            FileAccessError: the movie folder cannot be written.
         """
-        self.folder.mkdir(parents=True, exist_ok=True)
         record = {"ts": time.time(), **event}
         line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode("utf-8")
-        fd = os.open(self.folder / EVENTS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, line)
-            if durable:
-                os.fsync(fd)
+            if not self._log_repaired:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self.repair_event_log()
+            fd = os.open(self.folder / EVENTS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line)
+                if durable:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise file_access_error(exc, str(self.folder / EVENTS)) from None
+
+    def repair_event_log(self) -> int:
+        """Cut a torn last line (no final newline: a crash mid-write) off ``events.jsonl``.
+
+        The torn line was never a whole event, so nothing it describes is trusted: the job it
+        was about is done again or adopted by the next run. Call it with the lock held.
+
+        Returns:
+            The number of bytes cut (0 when the log is whole or absent).
+        """
+        self._log_repaired = True
+        path = self.folder / EVENTS
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            return 0
+        try:
+            size = os.fstat(fd).st_size
+            if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+                return 0
+            # Read back from the end to the last newline (an event line is small).
+            keep = 0
+            step = 64 * 1024
+            end = size
+            while end > 0:
+                start = max(0, end - step)
+                chunk = os.pread(fd, end - start, start)
+                cut = chunk.rfind(b"\n")
+                if cut >= 0:
+                    keep = start + cut + 1
+                    break
+                end = start
+            os.ftruncate(fd, keep)
+            os.fsync(fd)
+            return size - keep
         finally:
             os.close(fd)
 
     def events(self) -> list[dict[str, Any]]:
-        """Every event so far (a torn last line from a crash is ignored)."""
+        """Every event so far; a torn last line (a crash mid-write) is left out.
+
+        Raises:
+            FileProblemError: a whole line that is not a JSON event (a hand edit, a foreign
+                tool): the message names the line; the log is not built on until it is fixed.
+        """
         path = self.folder / EVENTS
-        if not path.exists():
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
             return []
+        except OSError as exc:
+            raise file_access_error(exc, str(path)) from None
+        lines = raw.split(b"\n")
+        # The piece after the last newline is empty for a whole log, a torn line otherwise.
+        whole, _torn = lines[:-1], lines[-1]
         found: list[dict[str, Any]] = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                found.append(json.loads(line))
-            except ValueError:
+        for number, line in enumerate(whole, start=1):
+            if not line.strip():
                 continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                event = None
+            if not isinstance(event, dict):
+                raise FileProblemError(
+                    str(path),
+                    [
+                        f"{path}:{number}: not a JSON event; restore the line or delete it "
+                        "(the events after it are kept)"
+                    ],
+                )
+            found.append(event)
         return found
 
     def in_flight(self) -> dict[str, dict[str, Any]]:

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tutopanda_providers.contracts import Descriptor
 from tutopanda_providers.runner.errors import FileProblemError
 from tutopanda_providers.runner.locate import dotted, where
+from tutopanda_providers.runner.numbers import number_problems
 from tutopanda_providers.runner.references import BadReferenceError, find_references
 
 
@@ -130,10 +131,22 @@ def load_plan(path: str | Path, known_producers: Iterable[str] | None = None) ->
     file = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise FileProblemError(
+            file, [f"{file}: is a folder, not a plan; give the path of a TOML plan file"]
+        ) from None
     except OSError as exc:
         raise FileProblemError(
-            file, [f"{file}: cannot read the plan: {exc.strerror or exc}"]
-        ) from exc
+            file, [f"{file}: cannot read the plan: {exc.strerror or exc}; check the path"]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise FileProblemError(
+            file,
+            [
+                f"{file}: byte {exc.start} is not UTF-8 text; a plan is a TOML text file "
+                "saved as UTF-8 (is this the right file?)"
+            ],
+        ) from None
     return parse_plan(text, file, known_producers)
 
 
@@ -190,6 +203,8 @@ def build_plan(
                 f"{where(file, text, (*here, 'producer'))}: jobs.{job_id}: unknown producer "
                 f"{spec.producer!r}; {hint}the settings define: {', '.join(known)}"
             )
+        for loc, what in number_problems(spec.inputs, (*here, "inputs")):
+            problems.append(f"{where(file, text, loc)}: {dotted(loc)}: {what}")
         deps: list[str] = []
         for key, value in spec.inputs.items():
             try:

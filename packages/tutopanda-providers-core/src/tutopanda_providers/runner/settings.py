@@ -25,6 +25,7 @@ from tutopanda_providers.contracts import Descriptor, ProducerKind
 from tutopanda_providers.runner.advice import advise
 from tutopanda_providers.runner.errors import FileProblemError
 from tutopanda_providers.runner.locate import dotted, where
+from tutopanda_providers.runner.numbers import number_problems
 
 SETTINGS_ENV = "TUTOPANDA_SETTINGS"
 LOCAL_SETTINGS = "tutopanda.toml"
@@ -75,7 +76,7 @@ class RunnerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     concurrency: int = Field(default=4, ge=1, le=256)
-    timeout_seconds: float = Field(default=900, gt=0)
+    timeout_seconds: float = Field(default=900, gt=0, le=86_400, allow_inf_nan=False)
     storage: str | None = None
     redis_url: str | None = None
 
@@ -131,13 +132,26 @@ def _parse(text: str, file: str) -> tuple[dict[str, Any], SettingsFile]:
     except tomllib.TOMLDecodeError as exc:
         raise FileProblemError(file, [f"{file}: not valid TOML: {exc}"]) from exc
     try:
-        return raw, SettingsFile.model_validate(raw)
+        parsed = SettingsFile.model_validate(raw)
     except ValidationError as exc:
         problems = [
             f"{where(file, text, tuple(err['loc']))}: {dotted(tuple(err['loc']))}: {_fix(err)}"
             for err in exc.errors(include_url=False)
         ]
         raise FileProblemError(file, problems) from exc
+    # Producer inputs and model defaults reach a dry run's stand-ins before any model checks
+    # them: their numbers are bounded here, like a plan's (see runner.numbers).
+    number_issues = [
+        f"{where(file, text, loc)}: {dotted(loc)}: {what}"
+        for name, producer in parsed.producers.items()
+        for loc, what in [
+            *number_problems(producer.inputs, ("producers", name, "inputs")),
+            *number_problems(producer.model_defaults, ("producers", name, "model_defaults")),
+        ]
+    ]
+    if number_issues:
+        raise FileProblemError(file, number_issues)
+    return raw, parsed
 
 
 def _fix(err: Mapping[str, Any]) -> str:
@@ -194,11 +208,24 @@ def load_settings(path: str | Path | None = None, *, use_defaults: bool = True) 
     if user is not None:
         try:
             text = user.read_text(encoding="utf-8")
+        except IsADirectoryError:
+            raise FileProblemError(
+                str(user),
+                [f"{user}: is a folder, not a settings file; give the path of a TOML file"],
+            ) from None
         except OSError as exc:
             raise FileProblemError(
                 str(user),
                 [f"{user}: cannot read the settings file: {exc.strerror or exc}; check the path"],
-            ) from exc
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise FileProblemError(
+                str(user),
+                [
+                    f"{user}: byte {exc.start} is not UTF-8 text; settings are a TOML text "
+                    "file saved as UTF-8 (is this the right file?)"
+                ],
+            ) from None
         apply(text, str(user))
     return advise(
         Settings(
