@@ -65,6 +65,9 @@ def main(
     ] = False,
 ) -> None:
     """Call AI model providers through one registry (see the help above)."""
+    from tutopanda_providers.cli import notices
+
+    notices.install()  # each warning printed once per command
 
 
 models_app = typer.Typer(

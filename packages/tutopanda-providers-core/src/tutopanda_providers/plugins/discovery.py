@@ -440,7 +440,7 @@ def _settle_conflict(
                 log.info("plugin %r: %s picked by %s", name, ep.distribution, variable)
                 return ep
     listed = " and ".join(report.claimed_by)
-    choice = claims[0].distribution or "<distribution>"
+    options = " or ".join(c.distribution for c in claims if c.distribution)
     why = (
         f"{variable}={picked!r} names none of them. "
         if picked
@@ -448,7 +448,7 @@ def _settle_conflict(
     )
     message = (
         f"plugin name {name!r} is claimed by {listed}; {why}"
-        f"Pick one with {variable}={choice} (or uninstall the other)."
+        f"Pick one with {variable}=<distribution> ({options}), or uninstall the other."
     )
     report.status = "conflict"
     report.distribution, report.version = None, None

@@ -147,6 +147,7 @@ class ProviderRegistry:
         self._card_owners = card_owners
         self._handlers: dict[tuple[Descriptor, Mode], ResolvedHandler] = {}
         self._reported_ties: set[tuple[Descriptor, Mode]] = set()
+        self._reported_overrules: set[tuple[Descriptor, Mode]] = set()
         self._lock = threading.Lock()
 
     @property
@@ -466,8 +467,8 @@ class ProviderRegistry:
             self.warnings.append(message)
             log.warning("%s", message)
         passed_over = resolution.overruled(ordered, descriptor, owner)
-        if passed_over and (descriptor, mode, "trust") not in self._reported_ties:
-            self._reported_ties.add((descriptor, mode, "trust"))
+        if passed_over and (descriptor, mode) not in self._reported_overrules:
+            self._reported_overrules.add((descriptor, mode))
             others = ", ".join(f"{r.plugin!r} ({r.implementation.match})" for r in passed_over)
             message = (
                 f"{mode} {descriptor}: {winner.plugin!r} serves it, not {others}: a provider's "
