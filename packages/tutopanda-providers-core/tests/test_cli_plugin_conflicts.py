@@ -92,16 +92,20 @@ def test_each_warning_is_printed_once(hostile_site: str) -> None:
     assert again.output.count("warning: plugin name 'dupe' is claimed by") == 1
 
 
-def test_models_names_the_plugin_serving_each_mode_within_80_columns(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize("width", [80, 130])
+def test_models_names_the_plugins_serving_each_model(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, width: int
 ) -> None:
+    pytest.importorskip("tutopanda_provider_replicate")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "80")
-    result = CliRunner().invoke(app, ["models"])
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = CliRunner().invoke(app, ["models", "--kind", "image"])
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    assert all(len(line) <= 80 for line in lines)
-    header = next(line for line in lines if "model" in line and "kind" in line)
-    assert "plugin" in header
-    mock_row = next(line for line in lines if line.lstrip().startswith("mock/image"))
-    assert mock_row.split()[2:4] == ["mock", "mock"]  # mode, then the plugin serving it
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= width for line in lines)
+    assert any("plugin" in line for line in lines[:4])  # in the header
+    if width == 80:  # under the model's name
+        assert "by replicate, mock" in [line.strip() for line in lines]
+    else:  # a column of its own, one plugin per mode
+        row = next(line for line in lines if "replicate/google/imagen-4" in line)
+        assert "live, mock   replicate, mock" in row

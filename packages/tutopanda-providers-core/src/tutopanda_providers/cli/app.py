@@ -257,6 +257,22 @@ def estimate(
     )
 
 
+@app.command(epilog=examples.INIT)
+def init(
+    folder: Annotated[
+        Path, typer.Argument(help="Where to write lesson.toml and tutopanda.toml.")
+    ] = Path("."),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite lesson.toml and tutopanda.toml.")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Write a starter lesson plan and settings (models of the installed plugins)."""
+    from tutopanda_providers.cli import init as init_command
+
+    init_command.init(folder, force, json_out)
+
+
 @app.command(epilog=examples.DOCTOR)
 def doctor(
     plan: Annotated[

@@ -122,9 +122,11 @@ def models(kind: str | None, json_out: bool) -> None:
     title = f"{len(rows)} models" + (f" of kind {kind}" if kind else "")
     printer = console()
     narrow = printer.width < WIDE
-    # Narrow terminals get what a model can do under its name; wide ones a column of its own.
+    # Narrow terminals get what a model can do, and the plugins serving it, under its name;
+    # wide ones a column for each. (A plugin column beside the price would squeeze prices
+    # into one word per line at 80 columns.)
     columns = (
-        ("model (can)", "kind", "modes", "plugin", "price", "key")
+        ("model (can)\nby plugin", "kind", "modes", "price", "key")
         if narrow
         else ("model", "kind", "modes", "plugin", "price", "key", "can")
     )
@@ -135,29 +137,25 @@ def models(kind: str | None, json_out: bool) -> None:
         if narrow and len(ref) > NARROW_REF:
             ref = f"{row['provider']}/\n{row['model']}"  # break at the provider, not mid-name
         can = can_text(row["capabilities"])
-        refs.append(f"{ref}\n({can})" if narrow and can else ref)
+        if narrow:
+            ref += f"\n({can})" if can else ""
+            ref += f"\nby {', '.join(dict.fromkeys(row['plugins'].values()))}"
+        refs.append(ref)
     if narrow:
         # Model names and key states stay whole; the price column takes what is left and wraps.
         longest = max((len(line) for ref in refs for line in ref.splitlines()), default=5)
-        plugin_width = max((len(p) for row in rows for p in row["plugins"].values()), default=6)
-        widths = (
-            min(longest, max(printer.width * 5 // 16, NARROW_REF + 1)),
-            6,
-            5,
-            min(max(plugin_width, 6), 10),
-            None,
-            10,
-        )
+        widths = (min(longest, printer.width * 3 // 8), 6, 5, None, 10)
         for column, width in zip(out.columns, widths, strict=True):
             column.width = width
-        out.columns[4].ratio = 1
+        out.columns[3].ratio = 1
     for row, ref in zip(rows, refs, strict=True):
+        # One plugin per mode, in the order of the modes.
+        plugins = ", ".join(row["plugins"].get(m, "-") for m in row["modes"])
         out.add_row(
             text(ref),
             text(row["kind"]),
             text(("\n" if narrow else ", ").join(row["modes"])),
-            # One plugin per mode, on the mode's line.
-            text(("\n" if narrow else ", ").join(row["plugins"].get(m, "-") for m in row["modes"])),
+            *(() if narrow else (text(plugins),)),
             text("\n".join(row["price"])),
             text(key_summary(row["keys"])),
             *(() if narrow else (text(can_text(row["capabilities"]) or "-"),)),
