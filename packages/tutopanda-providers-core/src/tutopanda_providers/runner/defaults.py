@@ -148,8 +148,6 @@ def providers_installed(refs: list[str]) -> bool:
     return {Descriptor.parse(ref).provider for ref in refs} <= names
 
 
-
-
 # -- the starter settings `init` writes ------------------------------------------------------
 
 STARTER_PLAN_NAME = "starter-plan.toml"
