@@ -294,7 +294,7 @@ def error_for_transport(
     | ``ConnectError``, ``ConnectTimeout``, ``PoolTimeout`` | ``transient`` | ``False`` |
     | ``ReadTimeout``, ``WriteTimeout`` | ``timeout`` (retryable) | ``True`` |
     | a reset connection, a protocol error, any other | ``transient`` | ``True`` |
-    | an unsupported scheme or invalid URL | ``configuration``-like ``provider_failed`` | ``False`` |
+    | an unsupported scheme or an invalid URL | ``provider_failed`` (check the base URL) | ``False`` |
 
     Args:
         exc: what ``httpx`` raised.
