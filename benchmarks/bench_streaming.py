@@ -98,11 +98,11 @@ async def ours_invoke(base_url: str, size: int, tmp: Path) -> dict[str, Any]:
 
 
 async def ours_fetch(url: str, warm_url: str, tmp: Path) -> dict[str, Any]:
-    from tutopanda_provider_replicate.download import OutputDownloader
+    from tutopanda_providers.http_helpers import OutputDownloader
     from tutopanda_providers.storage import BlobStore
 
     store = BlobStore(tmp / "blobs")
-    downloader = OutputDownloader()
+    downloader = OutputDownloader(provider="replicate")
 
     async def once(target: str) -> tuple[float, int]:
         started = time.perf_counter()

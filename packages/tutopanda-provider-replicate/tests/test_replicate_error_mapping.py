@@ -44,7 +44,8 @@ def test_422_is_invalid_input_naming_the_fields() -> None:
         (404, ErrorKind.NOT_FOUND),
         (500, ErrorKind.TRANSIENT),
         (503, ErrorKind.TRANSIENT),
-        (409, ErrorKind.PROVIDER_FAILED),
+        (409, ErrorKind.INVALID_INPUT),
+        (418, ErrorKind.PROVIDER_FAILED),
     ],
 )
 def test_statuses_map_to_kinds(status: int, kind: ErrorKind) -> None:

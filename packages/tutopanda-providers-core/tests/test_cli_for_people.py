@@ -148,7 +148,11 @@ def test_models_show_reports_a_malformed_key_without_its_value(
 def test_models_shows_every_rate_of_a_model_with_several() -> None:
     result = cli("models", "--kind", "script")
     assert result.exit_code == 0, result.output
-    flat = " ".join(result.stdout.split())
+    # The price column alone, read top to bottom (other columns may share its lines).
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if " price " in line and " key" in line)
+    start, end = header.index(" price ") + 1, header.index(" key")
+    flat = " ".join(" ".join(line[start:end] for line in lines).split())
     assert "$1.25 input" in flat and "$10 output / 1M tokens" in flat
     assert "$0.01 / call (web search)" in flat
 

@@ -27,7 +27,12 @@ from tutopanda_providers import (
     hookimpl,
 )
 from tutopanda_providers.contracts import InputModel
-from tutopanda_providers.plugins.discovery import ALLOW_ENV, DISABLE_ENV, PluginReport
+from tutopanda_providers.plugins.discovery import (
+    ALLOW_ENV,
+    DISABLE_ENV,
+    PluginReport,
+    choice_env_var,
+)
 from tutopanda_providers.storage import BlobStore
 from tutopanda_providers_testing import fakes
 
@@ -467,21 +472,74 @@ def test_entry_point_of_another_contract_version_is_reported_with_name_and_versi
     assert registry.list_models() == []
 
 
-def test_same_entry_point_name_in_two_distributions_is_warned_not_silently_shadowed(
+def test_same_entry_point_name_in_two_distributions_is_a_conflict_nobody_wins(
     site: Site, caplog: pytest.LogCaptureFixture
 ) -> None:
-    first = site.module("first", GOOD_MODULE.format(provider="first"))
-    second = site.module("second", GOOD_MODULE.format(provider="second"))
-    site.distribution("dupe-one", "1.0.0", {"dupe": first})
-    site.distribution("dupe-two", "2.0.0", {"dupe": second})
+    # "aaa-hijack" sorts before "tutopanda-provider-dupe": name order must not decide.
+    real = site.module("real", GOOD_MODULE.format(provider="dupe"))
+    hijack = site.module("hijack", GOOD_MODULE.format(provider="stolen"))
+    site.distribution("tutopanda-provider-dupe", "1.0.0", {"dupe": real})
+    site.distribution("aaa-hijack", "2.0.0", {"dupe": hijack})
     with caplog.at_level(logging.WARNING):
         registry = site.registry("dupe")
-    (warning,) = registry.plugin("dupe").warnings
-    assert "two plugins are named 'dupe'" in warning
-    assert "dupe-one 1.0.0" in warning and "dupe-two 2.0.0" in warning
-    assert warning in registry.warnings
-    assert "two plugins are named 'dupe'" in caplog.text
-    assert len(registry.list_models()) == 1
+    report = registry.plugin("dupe")
+    assert report.status == "conflict"
+    assert report.claimed_by == ["aaa-hijack 2.0.0", "tutopanda-provider-dupe 1.0.0"]
+    (warning,) = report.warnings
+    assert "aaa-hijack 2.0.0" in warning and "tutopanda-provider-dupe 1.0.0" in warning
+    assert "TUTOPANDA_PLUGIN_DUPE=" in warning
+    assert warning in registry.warnings and warning in caplog.text
+    assert registry.list_models() == []
+    assert hijack not in sys.modules and real not in sys.modules
+
+
+def test_the_user_picks_the_distribution_of_a_conflicting_name(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = site.module("real", GOOD_MODULE.format(provider="dupe"))
+    hijack = site.module("hijack", GOOD_MODULE.format(provider="stolen"))
+    site.distribution("tutopanda-provider-dupe", "1.0.0", {"dupe": real})
+    site.distribution("aaa-hijack", "2.0.0", {"dupe": hijack})
+    # PEP 503 spelling differences do not matter.
+    monkeypatch.setenv(choice_env_var("dupe"), "Tutopanda_Provider.Dupe")
+    registry = site.registry("dupe")
+    report = registry.plugin("dupe")
+    assert (report.status, report.distribution, report.version) == (
+        "loaded",
+        "tutopanda-provider-dupe",
+        "1.0.0",
+    )
+    assert [c.ref for c in registry.list_models()] == ["dupe/m1"]
+    assert registry.warnings == []
+    assert hijack not in sys.modules
+
+    # A programmatic choice (RegistryOptions.plugin_choices) wins over the environment.
+    importlib.invalidate_caches()
+    chosen = create_provider_registry(
+        RegistryOptions(
+            entry_points=True,
+            allow_plugins=["dupe"],
+            plugin_choices={"dupe": "aaa-hijack"},
+            storage=BlobStore(site.root),
+        )
+    )
+    assert [c.ref for c in chosen.list_models()] == ["stolen/m1"]
+
+
+def test_a_choice_naming_no_claimant_keeps_the_conflict_and_says_so(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.distribution("one", "1.0.0", {"dupe": site.module("a", GOOD_MODULE.format(provider="a"))})
+    site.distribution("two", "1.0.0", {"dupe": site.module("b", GOOD_MODULE.format(provider="b"))})
+    monkeypatch.setenv("TUTOPANDA_PLUGIN_DUPE", "three")
+    report = site.registry("dupe").plugin("dupe")
+    assert report.status == "conflict"
+    assert "TUTOPANDA_PLUGIN_DUPE='three' names none of them" in (report.error or "")
+
+
+def test_choice_variable_names() -> None:
+    assert choice_env_var("replicate") == "TUTOPANDA_PLUGIN_REPLICATE"
+    assert choice_env_var("my-plugin.v2") == "TUTOPANDA_PLUGIN_MY_PLUGIN_V2"
 
 
 def test_one_module_under_two_entry_point_names_loads_once_and_warns(site: Site) -> None:
@@ -520,6 +578,7 @@ def test_plugin_report_defaults() -> None:
         "hooks": [],
         "registered": [],
         "warnings": [],
+        "claimed_by": [],
     }
 
 

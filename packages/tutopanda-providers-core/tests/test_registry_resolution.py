@@ -227,7 +227,7 @@ def test_the_card_owner_wins_a_tie_against_a_plugin_that_only_serves_it(tmp_path
         ],
     )
     assert winner(registry) == "owner"
-    assert any("'owner' wins (it owns the model's card)" in w for w in registry.warnings)
+    assert any("'owner' serves it, not 'aaa'" in w for w in registry.warnings)
 
 
 def test_tie_between_different_patterns_is_reported_when_it_decides_a_resolution(

@@ -86,7 +86,9 @@ def canary_plugin(plans: dict[str, list[str]], fakes) -> object:
     return FakePlugin(
         *(
             Implementation.for_card(
-                fakes.make_card("canary", model), factory_for(model), mode="live"
+                fakes.make_card("canary", model, secret_names=("CANARY_TOKEN",)),
+                factory_for(model),
+                mode="live",
             )
             for model in ("image-a", "image-b")
         )

@@ -1,13 +1,18 @@
-"""Replicate's failures mapped onto the error kinds of :mod:`tutopanda_providers.errors`.
+"""Replicate's failures mapped onto the error kinds of :mod:`tutopanda_providers.contracts`.
+
+HTTP statuses and network errors are mapped by core's :mod:`tutopanda_providers.http_helpers`
+(the same table for every provider); this module adds Replicate's wording and its prediction
+states.
 
 | Replicate says | kind |
 |---|---|
 | HTTP 429 | ``rate_limited``, ``retry_after`` from ``Retry-After`` or "resets in ~Ns" |
-| HTTP 422 | ``invalid_input``, the fields named in ``details["fields"]`` |
+| HTTP 409 / 422 | ``invalid_input``, the fields named in ``details["fields"]`` |
 | HTTP 401 / 403 | ``auth`` |
 | HTTP 402 | ``quota`` (no credit) |
 | HTTP 404 | ``not_found`` |
 | HTTP 5xx, a lost connection, a malformed body | ``transient`` |
+| a read timeout | ``timeout`` (retryable; a create may have reached Replicate) |
 | a ``failed`` prediction | ``provider_failed`` with the model's error text (``content_policy``
   when the model says it refused the content) |
 | a ``canceled`` or ``aborted`` prediction | ``canceled`` |
@@ -25,21 +30,15 @@ from typing import Any
 import httpx
 from replicate.exceptions import ReplicateError
 from tutopanda_providers.contracts import (
-    AuthError,
     CanceledError,
     ContentPolicyError,
-    InvalidInputError,
-    NotFoundError,
     ProviderError,
     ProviderFailedError,
-    QuotaError,
-    RateLimitedError,
-    TransientError,
 )
-from tutopanda_providers.http_helpers import parse_retry_after
+from tutopanda_providers.http_helpers import error_for_status, error_for_transport
 
 PROVIDER = "replicate"
-_FIELD = re.compile(r"input\.([A-Za-z_][\w.]*)")
+TOKEN_NAME = "REPLICATE_API_TOKEN"
 _POLICY = re.compile(r"nsfw|safety|content polic|sensitive|flagged|moderation", re.I)
 
 
@@ -53,6 +52,10 @@ def map_api_error(
 ) -> ProviderError:
     """The :class:`ProviderError` for an HTTP error answer of Replicate's API.
 
+    The status decides the kind (:func:`tutopanda_providers.http_helpers.error_for_status`);
+    the message carries Replicate's problem details and names ``REPLICATE_API_TOKEN`` on an
+    ``auth`` error.
+
     Args:
         exc: the SDK's error (problem details).
         model: ``owner/name``.
@@ -60,55 +63,36 @@ def map_api_error(
         headers: the error response's headers, when captured (for ``Retry-After``).
         request_sent: whether a paid prediction may exist despite the error.
     """
-    status = exc.status or 0
-    detail = (exc.detail or exc.title or "no detail given").strip()
-    where = f"Replicate refused to {action} for {model}"
-    common: dict[str, Any] = {
-        "provider": PROVIDER,
-        "model": model,
-        "details": {"status": status, "title": exc.title},
-    }
-    if status == 429:
-        retry_after = parse_retry_after(headers, detail)
-        return RateLimitedError(
-            f"{where}: rate limited (429): {detail}", retry_after=retry_after, **common
-        )
-    if status == 422:
-        fields = sorted(set(_FIELD.findall(detail)))
-        common["details"]["fields"] = fields
-        return InvalidInputError(
-            f"{where}: invalid input (422): {detail}. Fix "
-            f"{', '.join(fields) if fields else 'the inputs'} and try again.",
-            **common,
-        )
-    if status in (401, 403):
-        return AuthError(
-            f"{where}: the token was refused ({status} {exc.title or ''}): {detail}. "
-            "Check REPLICATE_API_TOKEN.",
-            **common,
-        )
-    if status == 402:
-        return QuotaError(f"{where}: payment required (402): {detail}", **common)
-    if status == 404:
-        return NotFoundError(f"{where}: not found (404): {detail}", **common)
-    if status >= 500:
-        return TransientError(
-            f"{where}: server error ({status}): {detail}", request_sent=request_sent, **common
-        )
-    return ProviderFailedError(f"{where}: HTTP {status}: {detail}", **common)
+    error = error_for_status(
+        exc.status or 0,
+        provider="Replicate",
+        model=model,
+        action=action,
+        detail=(exc.detail or exc.title or "").strip(),
+        headers=headers,
+        request_sent=request_sent,
+        secret_names=(TOKEN_NAME,),
+    )
+    error.provider = PROVIDER
+    error.details["title"] = exc.title
+    return error
 
 
 def map_transport_error(
     exc: httpx.HTTPError, *, model: str, action: str, request_sent: bool
 ) -> ProviderError:
-    """A lost connection, a timeout or a protocol error talking to Replicate: transient."""
-    return TransientError(
-        f"could not {action} for {model} on Replicate: {type(exc).__name__}: {exc or 'no detail'}",
-        provider=PROVIDER,
-        model=model,
-        request_sent=request_sent,
-        details={"error": type(exc).__name__},
+    """A lost connection, a timeout or a protocol error talking to Replicate.
+
+    ``request_sent=False`` for a request that creates nothing (a poll, a ``GET``); for a create,
+    whether the prediction may exist follows from the error (a refused connection sent
+    nothing; a read timeout may have): :func:`tutopanda_providers.http_helpers.
+    error_for_transport`.
+    """
+    error = error_for_transport(
+        exc, provider="Replicate", model=model, action=action, creates_job=request_sent
     )
+    error.provider = PROVIDER
+    return error
 
 
 def prediction_error(

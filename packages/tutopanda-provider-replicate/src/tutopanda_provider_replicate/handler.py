@@ -15,7 +15,7 @@ One :class:`ReplicateHandler` serves one model. Per invoke:
    cancels, the prediction is canceled on Replicate (shielded from the cancellation) before the
    error propagates.
 4. **Download** every output file at once into the request's storage (see
-   :mod:`tutopanda_provider_replicate.download`), or parse the script for the script model.
+   :class:`tutopanda_providers.http_helpers.OutputDownloader`), or parse the script for the script model.
 
 A create whose answer is lost (the connection drops after the request was sent, a 5xx, a body
 that does not parse) is never re-sent blindly: the handler lists recent predictions and adopts
@@ -57,10 +57,10 @@ from tutopanda_providers.contracts import (
     TransientError,
 )
 from tutopanda_providers.handler import HandlerContext, ProducerRequest, WarmStartContext
+from tutopanda_providers.http_helpers import OutputDownloader, StoredOutput
 from tutopanda_providers.secrets import Secret, check_secret_value
 
 from tutopanda_provider_replicate import script_prompt
-from tutopanda_provider_replicate.download import OutputDownloader, StoredOutput
 from tutopanda_provider_replicate.error_mapping import (
     map_api_error,
     map_transport_error,
@@ -76,6 +76,9 @@ from tutopanda_provider_replicate.sdk import (
 from tutopanda_provider_replicate.settings import DEFAULT_BASE_URL, HandlerSettings
 
 TOKEN_NAME = "REPLICATE_API_TOKEN"
+OUTPUT_GONE_HINT = (
+    "Replicate's output URLs expire after about an hour; run the job again to make a new one"
+)
 MISSING_TOKEN = f"{TOKEN_NAME} is not set; export it or configure a secret resolver"
 TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
 
@@ -206,8 +209,12 @@ class ReplicateHandler:
                 timeout=self.settings.timeout,
                 connect_timeout=self.settings.connect_timeout,
             )
+            # Output files live on a file host: no credential is sent to any host.
             self._downloader = OutputDownloader(
-                timeout=self.settings.download_timeout, read_facts=self.settings.read_facts
+                provider=self.provider,
+                timeout=self.settings.download_timeout,
+                read_facts=self.settings.read_facts,
+                gone_hint=OUTPUT_GONE_HINT,
             )
             self._loop = loop
         assert self._http is not None and self._downloader is not None

@@ -201,7 +201,8 @@ class HandlerContext:
         descriptor: the model being served.
         mode: ``live`` or ``mock``.
         card: the model's card (for a wildcard implementation, the card of the model it serves).
-        secrets: the registry's secret resolver.
+        secrets: the registry's secret resolver, scoped to the card's ``secret_names``: any
+            other name resolves to ``None``.
         telemetry: the registry's telemetry sink.
         options: per-provider options from the caller (base URLs, timeouts, organisation).
     """

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 from tutopanda_providers.contracts.redaction import MASK, has_known_secrets, remember_secret, scrub
 
+log = logging.getLogger(__name__)
+
 
 class Secret:
     """A secret value that masks itself everywhere but :meth:`reveal`.
@@ -164,6 +166,29 @@ class CachingSecretResolver:
         return f"CachingSecretResolver({self.resolver!r})"
 
 
+class ScopedSecretResolver:
+    """Serves only the secrets named in ``names``; any other name resolves to ``None``.
+
+    The registry hands one to each handler factory (``HandlerContext.secrets``), scoped to the
+    ``secret_names`` of the model's card, so a plugin cannot read another provider's key by
+    asking for its name.
+    """
+
+    def __init__(self, resolver: SecretResolver, names: Iterable[str]) -> None:
+        self.resolver = resolver
+        self.names = frozenset(names)
+
+    def resolve(self, name: str) -> Secret | None:
+        """The wrapped resolver's answer for a name in scope; ``None`` for any other name."""
+        if name not in self.names:
+            log.debug("a handler asked for secret %s, which its card does not name", name)
+            return None
+        return self.resolver.resolve(name)
+
+    def __repr__(self) -> str:
+        return f"ScopedSecretResolver(names={sorted(self.names)!r})"
+
+
 def require_secret(
     resolver: SecretResolver, name: str, *, provider: str | None = None, check: bool = True
 ) -> Secret:
@@ -296,6 +321,7 @@ __all__ = [
     "Secret",
     "SecretResolver",
     "SecretScrubFilter",
+    "ScopedSecretResolver",
     "check_secret_value",
     "parse_dotenv",
     "require_secret",

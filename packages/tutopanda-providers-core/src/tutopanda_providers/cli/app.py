@@ -74,6 +74,9 @@ def main(
     ] = False,
 ) -> None:
     """Call AI model providers through one registry (see the help above)."""
+    from tutopanda_providers.cli import notices
+
+    notices.install()  # each warning printed once per command
 
 
 models_app = typer.Typer(
@@ -281,6 +284,22 @@ def estimate(
         settings_path=settings,
         json_out=json_out,
     )
+
+
+@app.command(epilog=examples.INIT)
+def init(
+    folder: Annotated[
+        Path, typer.Argument(help="Where to write lesson.toml and tutopanda.toml.")
+    ] = Path("."),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite lesson.toml and tutopanda.toml.")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Write a starter lesson plan and settings (models of the installed plugins)."""
+    from tutopanda_providers.cli import init as init_command
+
+    init_command.init(folder, force, json_out)
 
 
 @app.command(epilog=examples.DOCTOR)

@@ -109,6 +109,8 @@ def _check_plugins(registry: ProviderRegistry, check: Checkup) -> None:
         )
         if r.status == "failed":
             check.problems.append(f"plugin {r.name} failed to load: {r.error}")
+        elif r.status == "conflict":
+            check.problems.append(f"plugin {r.name} is not loaded: {r.error}")
 
 
 def _check_settings(
@@ -305,8 +307,9 @@ def _print(check: Checkup, warnings: Sequence[str]) -> None:
         out.print(text(f"redis {check.redis['url']}: {check.redis['status']}"))
     else:
         out.print(text(f"redis: not configured (set runner.redis_url or ${REDIS_ENV})"))
-    for warning in warnings:
-        out.print(text(f"warning: {warning}"))
+    from tutopanda_providers.cli import notices
+
+    notices.print_remaining(warnings)  # those not printed while the registry was built
     if check.problems:
         out.print(text(f"{len(check.problems)} problem(s):", style="bold red"))
         for problem in check.problems:

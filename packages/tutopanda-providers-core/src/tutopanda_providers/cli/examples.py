@@ -48,3 +48,7 @@ DOCTOR = _examples(
     "tutopanda-providers doctor --live --plan lesson.toml",
     "tutopanda-providers doctor --live --json",
 )
+INIT = _examples(
+    "tutopanda-providers init",
+    "tutopanda-providers init my-lesson --force",
+)

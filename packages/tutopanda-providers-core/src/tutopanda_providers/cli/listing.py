@@ -41,8 +41,22 @@ def _modes(registry: ProviderRegistry, card: ModelCard) -> list[str]:
     return list(registry.served_modes(Descriptor(provider=card.provider, model=card.model)))
 
 
+def served_by(registry: ProviderRegistry, card: ModelCard) -> dict[str, str]:
+    """Mode → the plugin that serves ``card``'s model in that mode (the resolution winner)."""
+    from tutopanda_providers.contracts import Descriptor
+
+    descriptor = Descriptor(provider=card.provider, model=card.model)
+    served: dict[str, str] = {}
+    for mode in registry.served_modes(descriptor):
+        found = registry.implementations_for(descriptor, mode)
+        if found:
+            served[mode] = found[0][0]
+    return served
+
+
 def model_rows(registry: ProviderRegistry, kind: str | None) -> list[dict[str, Any]]:
-    """One row per model card: kind, modes, prices, key status (never a key's value)."""
+    """One row per model card: kind, modes, the plugin serving each mode, prices, key status
+    (never a key's value)."""
     rows = []
     for card in registry.list_models(kind):
         keys = {name: key_status(registry.secrets, name) for name in card.secret_names}
@@ -53,6 +67,8 @@ def model_rows(registry: ProviderRegistry, kind: str | None) -> list[dict[str, A
                 "model": card.model,
                 "kind": card.kind.value,
                 "modes": _modes(registry, card),
+                "plugins": served_by(registry, card),
+                "card_plugin": registry.owner_of(card.ref),
                 "price_unit": card.price.unit,
                 "price_usd": main.usd if main else None,
                 "price": price_lines(card.price),
@@ -106,11 +122,13 @@ def models(kind: str | None, json_out: bool) -> None:
     title = f"{len(rows)} models" + (f" of kind {kind}" if kind else "")
     printer = console()
     narrow = printer.width < WIDE
-    # Narrow terminals get what a model can do under its name; wide ones a column of its own.
+    # Narrow terminals get what a model can do, and the plugins serving it, under its name;
+    # wide ones a column for each. (A plugin column beside the price would squeeze prices
+    # into one word per line at 80 columns.)
     columns = (
-        ("model (can)", "kind", "modes", "price", "key")
+        ("model (can)\nby plugin", "kind", "modes", "price", "key")
         if narrow
-        else ("model", "kind", "modes", "price", "key", "can")
+        else ("model", "kind", "modes", "plugin", "price", "key", "can")
     )
     out = table(title, *columns)
     refs = []
@@ -119,7 +137,10 @@ def models(kind: str | None, json_out: bool) -> None:
         if narrow and len(ref) > NARROW_REF:
             ref = f"{row['provider']}/\n{row['model']}"  # break at the provider, not mid-name
         can = can_text(row["capabilities"])
-        refs.append(f"{ref}\n({can})" if narrow and can else ref)
+        if narrow:
+            ref += f"\n({can})" if can else ""
+            ref += f"\nby {', '.join(dict.fromkeys(row['plugins'].values()))}"
+        refs.append(ref)
     if narrow:
         # Model names and key states stay whole; the price column takes what is left and wraps.
         longest = max((len(line) for ref in refs for line in ref.splitlines()), default=5)
@@ -128,10 +149,13 @@ def models(kind: str | None, json_out: bool) -> None:
             column.width = width
         out.columns[3].ratio = 1
     for row, ref in zip(rows, refs, strict=True):
+        # One plugin per mode, in the order of the modes.
+        plugins = ", ".join(row["plugins"].get(m, "-") for m in row["modes"])
         out.add_row(
             text(ref),
             text(row["kind"]),
             text(("\n" if narrow else ", ").join(row["modes"])),
+            *(() if narrow else (text(plugins),)),
             text("\n".join(row["price"])),
             text(key_summary(row["keys"])),
             *(() if narrow else (text(can_text(row["capabilities"]) or "-"),)),
@@ -299,9 +323,9 @@ def version_text() -> str:
 
 
 def _print_warnings(warnings: list[str]) -> None:
-    printer = console()
-    for warning in warnings:
-        printer.print(text(f"warning: {warning}"))
+    from tutopanda_providers.cli import notices
+
+    notices.print_remaining(warnings)  # those not printed while the registry was built
 
 
 __all__ = ["model_details", "model_rows", "models", "models_show", "plugins", "version_text"]

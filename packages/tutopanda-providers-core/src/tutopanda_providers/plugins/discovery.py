@@ -5,14 +5,23 @@ cheap: a plugin module holds cards and factories, and imports its vendor SDK onl
 factory. A plugin that fails to import, declares another hook-contract version (or one that is
 not an ``int``: ``TUTOPANDA_HOOK_CONTRACT = 1`` is a literal), or raises in a hook is reported as a :class:`PluginReport` with its name, version and error; the rest go on.
 
-Duplicates are warned about, never settled silently: two distributions shipping an entry point
-of the same name (the first found on ``sys.path`` loads), and one module registered under two
-names (it loads once, under the first name).
+Duplicates are never settled silently, and never by alphabetical or ``sys.path`` order:
+
+- Two distributions shipping an entry point of the same name (``replicate`` from
+  ``tutopanda-provider-replicate`` and from ``replicate-extras``) are a *conflict*: neither
+  loads, the plugin's report has status ``conflict`` and a warning names both distributions,
+  until the user picks one with ``TUTOPANDA_PLUGIN_<NAME>=<distribution>`` (``<NAME>`` is the
+  entry-point name in upper case, other characters than letters and digits as ``_``:
+  ``TUTOPANDA_PLUGIN_REPLICATE=tutopanda-provider-replicate``) or
+  ``RegistryOptions.plugin_choices``. ``doctor`` counts a conflict as a problem.
+- One module registered under two names loads once, under the first name, with a warning.
 
 Environment variables:
     ``TUTOPANDA_PLUGINS``: comma-separated allow-list of plugin names (only these load; set it
     empty to load none).
     ``TUTOPANDA_DISABLE_PLUGINS``: comma-separated names that are not loaded.
+    ``TUTOPANDA_PLUGIN_<NAME>``: the distribution that serves plugin ``<name>`` when several
+    claim it.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,6 +44,18 @@ log = logging.getLogger(__name__)
 
 ALLOW_ENV = "TUTOPANDA_PLUGINS"
 DISABLE_ENV = "TUTOPANDA_DISABLE_PLUGINS"
+#: Prefix of the variables that pick a distribution for a plugin name several claim.
+CHOICE_ENV_PREFIX = "TUTOPANDA_PLUGIN_"
+
+
+def choice_env_var(name: str) -> str:
+    """The variable that picks the distribution of plugin ``name``: ``TUTOPANDA_PLUGIN_<NAME>``."""
+    return CHOICE_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def normalize_distribution(name: str) -> str:
+    """A distribution name as PEP 503 compares them: ``Tutopanda_Provider.X`` → ``tutopanda-provider-x``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @dataclass
@@ -45,25 +66,29 @@ class PluginReport:
         name: the entry-point name (or the name given when registered directly).
         distribution: the distribution that ships it, when known.
         version: that distribution's version, when known.
-        status: ``loaded``, ``failed``, ``disabled`` (by the allow/disable lists) or
-            ``duplicate`` (the same module is already loaded under another name).
+        status: ``loaded``, ``failed``, ``disabled`` (by the allow/disable lists),
+            ``duplicate`` (the same module is already loaded under another name) or
+            ``conflict`` (several distributions claim the name and none was picked).
         error: why it failed, one line, when it did.
         contract: the hook-contract version it declares (``None`` if it declares none, or a
             value that is not an ``int``).
         hooks: the hooks it implements.
         registered: what it registered (``provider/model [mode]`` strings).
         warnings: duplicates and conflicts that concern it.
+        claimed_by: every distribution that ships an entry point of this name, when more than
+            one does (the loaded one is ``distribution``).
     """
 
     name: str
     distribution: str | None = None
     version: str | None = None
-    status: Literal["loaded", "failed", "disabled", "duplicate"] = "loaded"
+    status: Literal["loaded", "failed", "disabled", "duplicate", "conflict"] = "loaded"
     error: str | None = None
     contract: int | None = None
     hooks: list[str] = field(default_factory=list)
     registered: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    claimed_by: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a JSON-able dict."""
@@ -293,6 +318,7 @@ def load_plugins(
     plugins: Sequence[tuple[str, object]] = (),
     allow: Iterable[str] | None = None,
     disable: Iterable[str] | None = None,
+    choose: Mapping[str, str] | None = None,
 ) -> list[PluginReport]:
     """Register plugins on ``pm`` and report on each.
 
@@ -302,12 +328,16 @@ def load_plugins(
         plugins: ``(name, plugin)`` pairs to register directly (tests, embedded use).
         allow: only these names load (default: ``$TUTOPANDA_PLUGINS`` if set, else all).
         disable: these names do not load (default: ``$TUTOPANDA_DISABLE_PLUGINS``).
+        choose: plugin name → the distribution that serves it when several distributions
+            claim the name (default: the ``TUTOPANDA_PLUGIN_<NAME>`` variables); a name several
+            claim and nobody picked loads from none of them (status ``conflict``).
 
     Returns:
         One report per plugin found, in name order.
     """
     allowed = set(allow) if allow is not None else _names_from_env(ALLOW_ENV)
     disabled = set(disable) if disable is not None else (_names_from_env(DISABLE_ENV) or set())
+    choices = dict(choose) if choose is not None else None
     reports: dict[str, PluginReport] = {}
 
     def skip(report: PluginReport) -> bool:
@@ -329,25 +359,21 @@ def load_plugins(
             _register(pm, plugin, report)
 
     if entry_points:
-        for ep in sorted(find_entry_points(ENTRY_POINT_GROUP), key=lambda e: e.name):
-            dist_name, version = ep.distribution, ep.version
-            if ep.name in reports:
-                existing = reports[ep.name]
-                if existing.distribution == dist_name and existing.version == version:
-                    continue  # the same distribution seen twice on sys.path
-                message = (
-                    f"two plugins are named {ep.name!r}: "
-                    f"{existing.distribution or 'one registered directly'} "
-                    f"{existing.version or ''} and {dist_name} {version}; only the first is "
-                    "loaded. Uninstall one of them."
-                ).replace("  ", " ")
-                existing.warnings.append(message)
-                log.warning("%s", message)
+        for name, claims in _claims(find_entry_points(ENTRY_POINT_GROUP)).items():
+            if name in reports:
+                _warn_shadowed(reports[name], claims)
                 continue
-            report = PluginReport(name=ep.name, distribution=dist_name, version=version)
-            reports[ep.name] = report
+            report = PluginReport(name=name, distribution=claims[0].distribution)
+            report.version = claims[0].version
+            reports[name] = report
             if skip(report):
                 continue
+            ep = claims[0]
+            if len(claims) > 1:
+                chosen = _settle_conflict(report, claims, choices)
+                if chosen is None:
+                    continue
+                ep = chosen
             try:
                 plugin = ep.load()
             # A module that calls sys.exit() (or raises SystemExit) on import must not end the
@@ -361,6 +387,78 @@ def load_plugins(
                 continue
             _register(pm, plugin, report)
     return [reports[n] for n in sorted(reports)]
+
+
+def _claims(found: Iterable[EntryPoint]) -> dict[str, list[EntryPoint]]:
+    """Entry points by name, in name order; one distribution seen twice counts once."""
+    claims: dict[str, list[EntryPoint]] = {}
+    for ep in found:
+        same = claims.setdefault(ep.name, [])
+        if not any(_same_distribution(ep, other) for other in same):
+            same.append(ep)
+    return {name: claims[name] for name in sorted(claims)}
+
+
+def _same_distribution(a: EntryPoint, b: EntryPoint) -> bool:
+    if a.distribution is None or b.distribution is None:
+        return a.distribution == b.distribution and a.value == b.value
+    return normalize_distribution(a.distribution) == normalize_distribution(b.distribution)
+
+
+def _describe(ep: EntryPoint) -> str:
+    return " ".join(x for x in (ep.distribution or "an unnamed distribution", ep.version) if x)
+
+
+def _warn_shadowed(existing: PluginReport, claims: list[EntryPoint]) -> None:
+    """A plugin registered directly (``plugins=``) keeps its name; installed ones are named."""
+    others = [c for c in claims if c.distribution != existing.distribution]
+    if not others:
+        return
+    message = (
+        f"plugin {existing.name!r} is registered directly, so the installed "
+        f"{', '.join(_describe(c) for c in others)} of the same name is not loaded."
+    )
+    existing.warnings.append(message)
+    log.warning("%s", message)
+
+
+def _settle_conflict(
+    report: PluginReport, claims: list[EntryPoint], choices: Mapping[str, str] | None
+) -> EntryPoint | None:
+    """The entry point the user picked among several claiming one name, or ``None`` (refused).
+
+    Never the first by name or by ``sys.path``: a package installed later must not take over
+    a plugin name (and the secrets its models get) by sorting first.
+    """
+    name = report.name
+    variable = choice_env_var(name)
+    report.claimed_by = [_describe(c) for c in claims]
+    picked = choices.get(name) if choices is not None else os.environ.get(variable)
+    if picked:
+        for ep in claims:
+            if ep.distribution and normalize_distribution(ep.distribution) == (
+                normalize_distribution(picked)
+            ):
+                report.distribution, report.version = ep.distribution, ep.version
+                log.info("plugin %r: %s picked by %s", name, ep.distribution, variable)
+                return ep
+    listed = " and ".join(report.claimed_by)
+    options = " or ".join(c.distribution for c in claims if c.distribution)
+    why = (
+        f"{variable}={picked!r} names none of them. "
+        if picked
+        else "none of them is loaded (a name is never settled by name order). "
+    )
+    message = (
+        f"plugin name {name!r} is claimed by {listed}; {why}"
+        f"Pick one with {variable}=<distribution> ({options}), or uninstall the other."
+    )
+    report.status = "conflict"
+    report.distribution, report.version = None, None
+    report.error = message
+    report.warnings.append(message)
+    log.warning("%s", message)
+    return None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -404,7 +502,10 @@ def call_each(
 
 __all__ = [
     "ALLOW_ENV",
+    "CHOICE_ENV_PREFIX",
     "DISABLE_ENV",
+    "choice_env_var",
+    "normalize_distribution",
     "EntryPoint",
     "find_entry_points",
     "PluginReport",

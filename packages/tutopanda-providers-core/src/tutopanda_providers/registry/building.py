@@ -48,6 +48,8 @@ class RegistryOptions:
         plugins: ``(name, plugin)`` pairs registered directly.
         entry_points: also load installed plugins.
         allow_plugins / disable_plugins: override the environment's allow/deny lists.
+        plugin_choices: plugin name → the distribution that serves it when several installed
+            distributions claim the name (default: the ``TUTOPANDA_PLUGIN_<NAME>`` variables).
     """
 
     mode: Mode = "mock"
@@ -61,6 +63,7 @@ class RegistryOptions:
     entry_points: bool = True
     allow_plugins: Iterable[str] | None = None
     disable_plugins: Iterable[str] | None = None
+    plugin_choices: Mapping[str, str] | None = None
     storage_root: str | Path = ".tutopanda/blobs"
     pipeline: PipelineOptions | None = None
 
@@ -191,6 +194,7 @@ def create_provider_registry(
         plugins=options.plugins,
         allow=options.allow_plugins,
         disable=options.disable_plugins,
+        choose=options.plugin_choices,
     )
     by_name = {r.name: r for r in reports}
     collected = _collect(_collect_implementations(pm, by_name), by_name)
@@ -206,7 +210,8 @@ def create_provider_registry(
         sorted(by_name.values(), key=lambda r: r.name),
         plugin_middleware,
         _secrets(pm, by_name, options),
-        [*(w for r in reports for w in r.warnings), *collected.warnings],
+        # One warning concerns several plugins (a card two register): listed once.
+        list(dict.fromkeys([*(w for r in reports for w in r.warnings), *collected.warnings])),
     )
     if check_fallbacks:
         registry.check_fallbacks()

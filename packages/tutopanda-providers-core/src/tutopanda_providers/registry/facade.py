@@ -41,7 +41,7 @@ from tutopanda_providers.plugins.discovery import PluginReport
 from tutopanda_providers.plugins.implementation import Match
 from tutopanda_providers.registry import resolution
 from tutopanda_providers.registry.resolution import Registration
-from tutopanda_providers.secrets import SecretResolver
+from tutopanda_providers.secrets import ScopedSecretResolver, SecretResolver
 from tutopanda_providers.telemetry import LoggingSink
 
 if TYPE_CHECKING:
@@ -147,6 +147,7 @@ class ProviderRegistry:
         self._card_owners = card_owners
         self._handlers: dict[tuple[Descriptor, Mode], ResolvedHandler] = {}
         self._reported_ties: set[tuple[Descriptor, Mode]] = set()
+        self._reported_overrules: set[tuple[Descriptor, Mode]] = set()
         self._lock = threading.Lock()
 
     @property
@@ -377,7 +378,8 @@ class ProviderRegistry:
             descriptor=descriptor,
             mode=mode,
             card=card,
-            secrets=self.secrets,
+            # Only the secrets the card names: a plugin never reads another provider's key.
+            secrets=ScopedSecretResolver(self.secrets, card.secret_names),
             telemetry=self.telemetry,
             options=dict(self.options.provider_options.get(descriptor.provider, {})),
         )
@@ -449,10 +451,10 @@ class ProviderRegistry:
                 model=descriptor.model,
             )
         winner = ordered[0]
-        rivals = resolution.rivals(ordered)
+        owner = self._card_owners.get((descriptor.provider, descriptor.model))
+        rivals = resolution.rivals(ordered, descriptor, owner)
         if rivals and (descriptor, mode) not in self._reported_ties:
             self._reported_ties.add((descriptor, mode))
-            owner = self._card_owners.get((descriptor.provider, descriptor.model))
             tie = resolution.settle_tie(
                 [winner.plugin, *(r.plugin for r in rivals)], descriptor.provider, owner
             )
@@ -461,6 +463,17 @@ class ProviderRegistry:
                 f"{mode} {descriptor}: {winner.plugin!r} ({winner.implementation.match}) and "
                 f"{losers} are equally specific; {tie.winner!r} wins ({tie.reason}). "
                 "Disable the other with TUTOPANDA_DISABLE_PLUGINS."
+            )
+            self.warnings.append(message)
+            log.warning("%s", message)
+        passed_over = resolution.overruled(ordered, descriptor, owner)
+        if passed_over and (descriptor, mode) not in self._reported_overrules:
+            self._reported_overrules.add((descriptor, mode))
+            others = ", ".join(f"{r.plugin!r} ({r.implementation.match})" for r in passed_over)
+            message = (
+                f"{mode} {descriptor}: {winner.plugin!r} serves it, not {others}: a provider's "
+                f"models are served by its own plugin, the card's owner or the mock plugin "
+                f"whenever one of them can."
             )
             self.warnings.append(message)
             log.warning("%s", message)

@@ -6,13 +6,18 @@
    wins: per field, an exact value beats an ``fnmatch`` pattern, which beats ``*``; provider
    counts before model, model before environment; between two patterns of the same class, the
    one with more literal characters wins.
-3. Ties between plugins (equally specific, same mode) are settled by :func:`settle_tie`, THE
-   one tie-break rule: the plugin named after the descriptor's provider (the ``replicate``
-   plugin for ``replicate/...``), then the plugin that owns the model's card, then the plugin
-   whose name sorts first. It orders candidates, picks a card's owner when two plugins bring
-   one, and words every warning, so the three can never disagree. Ties are reported, never
-   settled silently by registration order, and a plugin cannot take over another provider's
-   model (and its secrets) by its name sorting first.
+3. Only *trusted* plugins serve a provider's models when one of them can: the plugin named
+   after the provider (``replicate`` for ``replicate/...``), the plugin that owns the model's
+   card, and the mock plugin (``mock``). Another plugin's implementation, however specific,
+   serves a model only when no trusted plugin has one in that mode: a third-party ``*/*`` mock
+   never takes over mock mode, and no plugin takes over another provider's models (and the
+   secrets they get) with a more specific match.
+4. Ties between plugins (equally specific, same mode) are settled by :func:`settle_tie`, THE
+   one tie-break rule: the plugin named after the descriptor's provider, then the plugin that
+   owns the model's card, then the mock plugin, then the plugin whose name sorts first. It
+   orders candidates, picks a card's owner when two plugins bring one, and words every
+   warning, so the three can never disagree. Ties are reported, never settled silently by
+   registration order.
 
 Pure functions over plain data: no registry, no pipeline, no asyncio.
 """
@@ -25,9 +30,13 @@ from dataclasses import dataclass
 from tutopanda_providers.contracts import Descriptor, Mode, ProducerKind
 from tutopanda_providers.plugins.implementation import Implementation, Match
 
+#: The mock plugin's name: trusted to serve every provider's models (in mock mode).
+MOCK_PLUGIN = "mock"
+
 _REASONS = (
     "it is named after the provider",
     "it owns the model's card",
+    "it is the mock plugin",
     "first by plugin name",
 )
 
@@ -54,12 +63,19 @@ def _tie_key(plugin: str, provider: str, owner: str | None) -> tuple[int, str]:
         return (0, plugin)
     if plugin == owner:
         return (1, plugin)
-    return (2, plugin)
+    if plugin == MOCK_PLUGIN:
+        return (2, plugin)
+    return (3, plugin)
+
+
+def is_trusted(plugin: str, provider: str, owner: str | None) -> bool:
+    """Whether ``plugin`` is trusted with ``provider``'s models (rule 3 above)."""
+    return plugin in (provider, owner, MOCK_PLUGIN)
 
 
 def settle_tie(plugins: Iterable[str], provider: str, owner: str | None = None) -> Tie:
     """THE tie-break between equally specific plugins: the provider's own plugin, the card's
-    owner, then the first plugin name.
+    owner, the mock plugin, then the first plugin name.
 
     Raises:
         ValueError: ``plugins`` is empty.
@@ -95,10 +111,12 @@ def candidates(
         for r in registrations
         if r.implementation.mode == mode and r.implementation.match.matches(descriptor)
     ]
-    # Most specific first; equally specific ones by the tie-break rule, then registration order.
+    # Trusted plugins first (rule 3); then most specific first; equally specific ones by the
+    # tie-break rule, then registration order.
     return sorted(
         found,
         key=lambda r: (
+            not is_trusted(r.plugin, descriptor.provider, owner),
             tuple(-x for x in r.implementation.match.specificity()),
             _tie_key(r.plugin, descriptor.provider, owner),
             r.index,
@@ -106,16 +124,42 @@ def candidates(
     )
 
 
-def rivals(ordered: list[Registration]) -> list[Registration]:
-    """The registrations of other plugins exactly as specific as the winner (a runtime tie)."""
+def rivals(
+    ordered: list[Registration], descriptor: Descriptor | None = None, owner: str | None = None
+) -> list[Registration]:
+    """The registrations of other plugins exactly as specific as the winner (a runtime tie).
+
+    With ``descriptor``, only those as trusted as the winner (rule 3): an untrusted plugin
+    that lost for not being trusted is no tie.
+    """
     if not ordered:
         return []
     winner = ordered[0]
+
+    def trusted(r: Registration) -> bool:
+        return descriptor is None or is_trusted(r.plugin, descriptor.provider, owner)
+
     return [
         r
         for r in ordered[1:]
         if r.plugin != winner.plugin
+        and trusted(r) == trusted(winner)
         and r.implementation.match.specificity() == winner.implementation.match.specificity()
+    ]
+
+
+def overruled(
+    ordered: list[Registration], descriptor: Descriptor, owner: str | None
+) -> list[Registration]:
+    """Untrusted registrations at least as specific as the trusted winner (rule 3 beat them)."""
+    if not ordered or not is_trusted(ordered[0].plugin, descriptor.provider, owner):
+        return []
+    best = ordered[0].implementation.match.specificity()
+    return [
+        r
+        for r in ordered[1:]
+        if not is_trusted(r.plugin, descriptor.provider, owner)
+        and r.implementation.match.specificity() >= best
     ]
 
 
@@ -148,10 +192,13 @@ def static_ties(
 
 
 __all__ = [
+    "MOCK_PLUGIN",
     "Registration",
     "Tie",
     "candidates",
+    "is_trusted",
     "mode_for_job",
+    "overruled",
     "rivals",
     "served_modes",
     "settle_tie",

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tutopanda_providers.contracts import Descriptor, ProducerKind
 from tutopanda_providers.runner.advice import advise
+from tutopanda_providers.runner.defaults import InstalledModel
 from tutopanda_providers.runner.errors import FileProblemError
 from tutopanda_providers.runner.locate import dotted, where
 from tutopanda_providers.runner.numbers import number_problems
@@ -99,6 +100,8 @@ class Settings:
     runner: RunnerSettings
     sources: list[str]
     origin: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: How the shipped defaults were adapted to the installed plugins (one note per change).
+    adapted: list[str] = field(default_factory=list)
 
     def where(self, producer: str, *keys: str | int) -> str:
         """``file:line`` of ``producers.<producer>.<keys>``."""
@@ -179,12 +182,23 @@ def _fix(err: Mapping[str, Any]) -> str:
     return str(err.get("msg", "is invalid"))
 
 
-def load_settings(path: str | Path | None = None, *, use_defaults: bool = True) -> Settings:
+def load_settings(
+    path: str | Path | None = None,
+    *,
+    use_defaults: bool = True,
+    installed: Mapping[str, InstalledModel] | None = None,
+) -> Settings:
     """Load the shipped defaults and lay the user's settings file over them.
+
+    A producer that comes from the shipped defaults and whose model no installed plugin
+    serves is adapted to one that is installed, with a warning
+    (:mod:`~tutopanda_providers.runner.defaults`); ``Settings.adapted`` lists the changes.
 
     Args:
         path: the user's file (``None``: see :func:`settings_path`).
         use_defaults: start from the shipped defaults (``False``: the file alone).
+        installed: the installed models (``provider/model`` → kind and live), to adapt the
+            defaults to; ``None`` asks the installed plugins.
 
     Raises:
         FileProblemError: the file cannot be read or is invalid; every problem has a line.
@@ -227,14 +241,39 @@ def load_settings(path: str | Path | None = None, *, use_defaults: bool = True) 
                 ],
             ) from None
         apply(text, str(user))
+    adapted = _adapt_defaults(producers, origin, installed) if use_defaults else []
     return advise(
         Settings(
             producers=producers,
             runner=RunnerSettings.model_validate(runner_raw),
             sources=sources,
             origin=origin,
+            adapted=adapted,
         )
     )
+
+
+def _adapt_defaults(
+    producers: dict[str, ProducerSettings],
+    origin: dict[str, tuple[str, str]],
+    installed: Mapping[str, InstalledModel] | None,
+) -> list[str]:
+    """Adapt the producers that come from the shipped defaults to the installed plugins."""
+    from tutopanda_providers.runner import defaults
+
+    shipped = {
+        name: producer
+        for name, producer in producers.items()
+        if origin.get(name, ("", ""))[0] == f"<package>/{DEFAULT_SETTINGS_NAME}"
+    }
+    if not shipped:
+        return []
+    if installed is None:
+        refs = [ref for p in shipped.values() for ref in (p.model, *p.fallbacks)]
+        if defaults.providers_installed(refs):
+            return []  # every provider the defaults name has its plugin: nothing to adapt
+        installed = defaults.installed_models()
+    return defaults.adapt(shipped, installed)
 
 
 __all__ = [

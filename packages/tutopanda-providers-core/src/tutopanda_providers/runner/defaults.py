@@ -1,0 +1,254 @@
+"""Shipped defaults that adapt to the plugins installed.
+
+The shipped default settings name the seed's models (OpenAI for scripts and prompts, Replicate
+for media). Someone who installed one provider with pip (``pip install
+tutopanda-provider-replicate``) has no OpenAI plugin, and a default naming ``openai/gpt-5``
+would make every ``run`` and ``estimate`` fail. So a producer that comes from the shipped
+defaults (never one the user wrote) is adapted to what is installed:
+
+1. its fallbacks that no installed plugin serves are dropped;
+2. when its model is not installed, its first installed fallback takes its place, else an
+   installed model of the producer's kind: one served live first, then one of a provider
+   other than the mock, then by reference order (``mock/<kind>`` when nothing else is);
+3. each change is said once, as a warning naming what replaced what and how to choose.
+
+A producer the user's settings file names is never changed: a missing model there is the
+user's to fix, and ``doctor`` and ``run`` say where.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from tutopanda_providers.contracts import Descriptor, ProducerKind
+
+log = logging.getLogger("tutopanda_providers.settings")
+
+
+class AdaptableProducer(Protocol):
+    """What :func:`adapt` reads and changes of a producer (a ``ProducerSettings``)."""
+
+    kind: ProducerKind
+    model: str
+    fallbacks: list[str]
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    """One model an installed plugin serves: its kind and whether some plugin serves it live."""
+
+    kind: ProducerKind
+    live: bool
+
+
+def _ref(text: str) -> str:
+    descriptor = Descriptor.parse(text)
+    return f"{descriptor.provider}/{descriptor.model}"
+
+
+def replacement(
+    kind: ProducerKind, fallbacks: list[str], installed: Mapping[str, InstalledModel]
+) -> str | None:
+    """The installed model that serves a producer of ``kind`` whose model is missing.
+
+    Its first installed fallback of that kind, else the best installed model of that kind
+    (served live, not the mock provider, then by reference), else ``None``.
+    """
+    for ref in fallbacks:
+        found = installed.get(_ref(ref))
+        if found is not None and found.kind == kind:
+            return ref
+    same_kind = [ref for ref, model in installed.items() if model.kind == kind]
+    if not same_kind:
+        return None
+    return min(
+        same_kind,
+        key=lambda ref: (not installed[ref].live, ref.partition("/")[0] == "mock", ref),
+    )
+
+
+def adapt(
+    producers: Mapping[str, AdaptableProducer],
+    installed: Mapping[str, InstalledModel],
+) -> list[str]:
+    """Adapt ``producers`` (those of the shipped defaults) to ``installed``, in place.
+
+    Returns:
+        One note per change, also logged as a warning.
+    """
+    notes: list[str] = []
+    for name in sorted(producers):
+        producer = producers[name]
+        kept = [ref for ref in producer.fallbacks if _ref(ref) in installed]
+        dropped = [ref for ref in producer.fallbacks if _ref(ref) not in installed]
+        if _ref(producer.model) in installed:
+            if dropped:
+                producer.fallbacks = kept
+                notes.append(
+                    f"{name}: default fallback {', '.join(dropped)} is not installed; "
+                    "it is not tried."
+                )
+            continue
+        chosen = replacement(producer.kind, kept, installed)
+        if chosen is None:
+            continue  # the catalog check reports the missing model with its fix
+        how = (
+            "an installed fallback"
+            if chosen in kept
+            else f"an installed {producer.kind.value} model"
+            + ("" if installed[_ref(chosen)].live else " (mock only)")
+        )
+        notes.append(
+            f"{name}: the default model {producer.model} is not installed (no plugin serves "
+            f"it); using {chosen}, {how}. Install its plugin, or choose with "
+            f"[producers.{name}] in tutopanda.toml (`tutopanda-providers init` writes one)."
+        )
+        producer.model = chosen
+        producer.fallbacks = [ref for ref in kept if ref != chosen]
+    for note in notes:
+        log.warning("%s", note)
+    return notes
+
+
+def installed_models() -> dict[str, InstalledModel]:
+    """Every model the installed (and enabled) plugins serve, by ``provider/model``.
+
+    Builds a mock registry from the installed plugins (their cards are all it reads).
+    """
+    from tutopanda_providers.registry import create_provider_registry
+
+    registry = create_provider_registry(mode="mock", check_fallbacks=False)
+    return {
+        card.ref: InstalledModel(
+            kind=card.kind,
+            live="live"
+            in registry.served_modes(Descriptor(provider=card.provider, model=card.model)),
+        )
+        for card in registry.list_models()
+    }
+
+
+def providers_installed(refs: list[str]) -> bool:
+    """Whether a plugin named after the provider of each of ``refs`` is installed and enabled.
+
+    A cheap test (entry points only, nothing imported) that lets a complete install skip
+    :func:`installed_models`.
+    """
+    from tutopanda_providers.plugins.discovery import ALLOW_ENV, DISABLE_ENV, find_entry_points
+
+    names = {ep.name for ep in find_entry_points()}
+    allow = os.environ.get(ALLOW_ENV)
+    if allow is not None:
+        names &= {n.strip() for n in allow.split(",")}
+    names -= {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",")}
+    return {Descriptor.parse(ref).provider for ref in refs} <= names
+
+
+# -- the starter settings `init` writes ------------------------------------------------------
+
+STARTER_PLAN_NAME = "starter-plan.toml"
+
+
+def starter_plan_text() -> str:
+    """The starter lesson plan shipped with core (``tutopanda_providers/data``)."""
+    from importlib import resources
+
+    return (resources.files("tutopanda_providers") / "data" / STARTER_PLAN_NAME).read_text(
+        encoding="utf-8"
+    )
+
+
+def starter_settings_text(installed: Mapping[str, InstalledModel] | None = None) -> str:
+    """The shipped default settings adapted to the installed plugins, every producer written
+    out (kind, model, fallbacks, inputs, model defaults), as TOML a user can edit.
+
+    Args:
+        installed: the installed models; ``None`` asks the installed plugins.
+    """
+    from tutopanda_providers.runner.settings import (
+        DEFAULT_SETTINGS_NAME,
+        _parse,
+        default_settings_text,
+    )
+
+    _, parsed = _parse(default_settings_text(), f"<package>/{DEFAULT_SETTINGS_NAME}")
+    producers = dict(parsed.producers)
+    if installed is None:
+        installed = installed_models()
+    notes = adapt(producers, installed)
+    lines = [
+        "# tutopanda providers settings, written by `tutopanda-providers init` from the shipped",
+        "# defaults and the plugins installed then. Each [producers.<Name>] names the model that",
+        "# serves the producer (provider/model), the fallbacks tried when it fails, and default",
+        "# inputs. List the models you can pick with `tutopanda-providers models --kind KIND`.",
+        "# This file is read from the current folder (or pass --settings / set TUTOPANDA_SETTINGS).",
+    ]
+    if notes:
+        lines += ["#", "# Adapted to the installed plugins:"]
+        # The notes' advice ("choose with [producers.X]") is this very file: keep the facts.
+        lines += [f"#   {note.split('. Install its plugin')[0]}." for note in notes]
+    runner = parsed.runner
+    lines += [
+        "version = 1",
+        "",
+        "[runner]",
+        f"concurrency = {runner.concurrency}",
+        f"timeout_seconds = {_toml(runner.timeout_seconds)}",
+    ]
+    for name, producer in producers.items():
+        lines += ["", f"[producers.{name}]", f"kind = {_toml(producer.kind.value)}"]
+        lines.append(f"model = {_toml(producer.model)}")
+        if producer.fallbacks:
+            lines.append(f"fallbacks = {_toml(producer.fallbacks)}")
+        if producer.environment != "local":
+            lines.append(f"environment = {_toml(producer.environment)}")
+        if producer.allow_unresearched_script:
+            lines.append("allow_unresearched_script = true")
+        if producer.inputs:
+            lines += ["", f"[producers.{name}.inputs]"]
+            lines += [f"{_key(k)} = {_toml(v)}" for k, v in producer.inputs.items()]
+        served = {producer.model, *producer.fallbacks}
+        for ref, values in producer.model_defaults.items():
+            if ref in served and values:
+                lines += ["", f"[producers.{name}.model_defaults.{_toml(ref)}]"]
+                lines += [f"{_key(k)} = {_toml(v)}" for k, v in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _key(key: str) -> str:
+    bare = key.replace("_", "").replace("-", "").isalnum()
+    return key if bare else _toml(key)
+
+
+def _toml(value: object) -> str:
+    """``value`` as a TOML value: strings, numbers, booleans, lists and tables of them."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a TOML basic string
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_key(str(k))} = {_toml(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+__all__ = [
+    "STARTER_PLAN_NAME",
+    "AdaptableProducer",
+    "InstalledModel",
+    "adapt",
+    "installed_models",
+    "providers_installed",
+    "replacement",
+    "starter_plan_text",
+    "starter_settings_text",
+]
