@@ -16,6 +16,7 @@ from tutopanda_providers_testing.conformance.suite import (
     ModelCase,
     ProviderConformance,
     SuiteContext,
+    override_standard_test,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "ModelCase",
     "ProviderConformance",
     "SuiteContext",
+    "override_standard_test",
 ]
