@@ -11,6 +11,7 @@ from tutopanda_providers_testing.conformance.fault_cases import (
     OPENAI_FAULTS,
     REPLICATE_FAULTS,
     FaultCase,
+    queue_faults,
 )
 from tutopanda_providers_testing.conformance.suite import (
     ModelCase,
@@ -28,4 +29,5 @@ __all__ = [
     "ProviderConformance",
     "SuiteContext",
     "override_standard_test",
+    "queue_faults",
 ]

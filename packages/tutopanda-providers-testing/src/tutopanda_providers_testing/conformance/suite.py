@@ -152,6 +152,9 @@ class ProviderConformance:
         secret_echo_route: the route on which the leak test makes the fake echo the key back
             in error answers (default: ``create`` / ``responses`` for the kit's fakes, else the
             first route of the fault table).
+        submit_route / poll_route / cancel_route: the fake's route names for creating a job,
+            reading it and cancelling it (``create`` / ``get`` / ``cancel``, Replicate's);
+            the cancellation rules use them.
     """
 
     plugin_name: ClassVar[str] = ""
@@ -168,6 +171,9 @@ class ProviderConformance:
     secrets: ClassVar[Mapping[str, str] | None] = None
     vendor_modules: ClassVar[Sequence[str]] = ("openai", "replicate")
     secret_echo_route: ClassVar[str | None] = None
+    submit_route: ClassVar[str] = "create"
+    poll_route: ClassVar[str] = "get"
+    cancel_route: ClassVar[str] = "cancel"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Refuse a subclass that redefines a standard test without
@@ -476,7 +482,7 @@ class ProviderConformance:
             assert retry_count in (None, "0"), "the OpenAI SDK retried on its own"
         if fault_case.expect_cancel and self.supports_cancel:
             await _eventually(
-                lambda: bool(server.log.for_route("cancel")),
+                lambda: bool(server.log.for_route(self.cancel_route)),
                 "no cancel reached the server",
                 timeout=3.0,
             )
@@ -489,15 +495,19 @@ class ProviderConformance:
         if not self.supports_cancel or not self.server_of(case):
             pytest.skip("the handler does not support cancel (supports_cancel = False)")
         server = suite.server(self.server_of(case))
-        server.faults.add("create", Fault.never_finishes())
+        server.faults.add(self.submit_route, Fault.never_finishes())
         task = asyncio.ensure_future(suite.registry().invoke(case.parse(), case.inputs))
-        await _eventually(lambda: bool(server.log.for_route("create")), "the job never started")
-        await _eventually(lambda: bool(server.log.for_route("get")), "the job was never polled")
+        await _eventually(
+            lambda: bool(server.log.for_route(self.submit_route)), "the job never started"
+        )
+        await _eventually(
+            lambda: bool(server.log.for_route(self.poll_route)), "the job was never polled"
+        )
         task.cancel()
         with pytest.raises((asyncio.CancelledError, ProviderError)):
             await task
         await _eventually(
-            lambda: bool(server.log.for_route("cancel")),
+            lambda: bool(server.log.for_route(self.cancel_route)),
             "no cancel reached the server",
             timeout=3.0,
         )
