@@ -24,6 +24,8 @@ from tutopanda_providers_testing.fakes import fake_registry
 from tutopanda_providers_testing.keys import canary_for
 
 pytest_plugins = ["tutopanda_providers_testing.pytest_plugin"]
+# Marked, not left to an asyncio_mode setting: a copy of this folder runs as it is.
+pytestmark = pytest.mark.asyncio
 
 PIXEL = Descriptor.parse("acme/pixel-1")
 KEY = canary_for("ACME_API_KEY")
@@ -131,7 +133,7 @@ async def test_a_job_canceled_on_acmes_side_is_a_canceled_error(
     assert caught.value.kind is ErrorKind.CANCELED
 
 
-def test_bad_options_are_a_configuration_error_naming_the_option(
+async def test_bad_options_are_a_configuration_error_naming_the_option(
     fake_acme: Any, tmp_path: Path
 ) -> None:
     registry = registry_for(fake_acme, tmp_path, poll_interval="soon")
