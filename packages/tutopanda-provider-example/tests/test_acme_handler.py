@@ -156,3 +156,12 @@ async def test_check_credentials_asks_the_account_route(fake_acme: Any, tmp_path
     handler = registry_for(fake_acme, tmp_path).resolve(PIXEL).handler
     await handler.check_credentials()  # type: ignore[attr-defined]
     assert len(fake_acme.log.for_route("account")) == 1
+
+
+def test_base_url_comes_from_the_option_then_the_environment() -> None:
+    from tutopanda_provider_example.settings import DEFAULT_BASE_URL, AcmeSettings
+
+    env = {"ACME_BASE_URL": "http://127.0.0.1:9"}
+    assert AcmeSettings.from_options({}, env).base_url == "http://127.0.0.1:9"
+    assert AcmeSettings.from_options({"base_url": "http://x"}, env).base_url == "http://x"
+    assert AcmeSettings.from_options({}, {}).base_url == DEFAULT_BASE_URL

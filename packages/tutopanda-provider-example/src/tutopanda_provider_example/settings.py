@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,8 @@ from tutopanda_providers import ConfigurationError
 
 #: Where the real (made-up) API lives.
 DEFAULT_BASE_URL = "https://api.acme.example"
+#: The environment variable that overrides it when no ``base_url`` option is given.
+BASE_URL_VARIABLE = "ACME_BASE_URL"
 
 
 class AcmeSettings(BaseModel):
@@ -30,14 +33,21 @@ class AcmeSettings(BaseModel):
     request_timeout: float = Field(default=60.0, gt=0)
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> AcmeSettings:
-        """Settings from ``provider_options["acme"]``; unknown keys are ignored.
+    def from_options(
+        cls, options: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> AcmeSettings:
+        """Settings from ``provider_options["acme"]`` (unknown keys are ignored); without a
+        ``base_url`` option, ``$ACME_BASE_URL`` (from ``environ``, ``os.environ`` by default).
 
         Raises:
             ConfigurationError: an option has a value of the wrong type or range.
         """
+        values = dict(options)
+        from_env = (os.environ if environ is None else environ).get(BASE_URL_VARIABLE)
+        if "base_url" not in values and from_env:
+            values["base_url"] = from_env
         try:
-            return cls.model_validate(dict(options))
+            return cls.model_validate(values)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
