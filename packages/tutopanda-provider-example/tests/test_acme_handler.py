@@ -158,7 +158,7 @@ async def test_check_credentials_asks_the_account_route(fake_acme: Any, tmp_path
     assert len(fake_acme.log.for_route("account")) == 1
 
 
-def test_base_url_comes_from_the_option_then_the_environment() -> None:
+async def test_base_url_comes_from_the_option_then_the_environment() -> None:
     from tutopanda_provider_example.settings import DEFAULT_BASE_URL, AcmeSettings
 
     env = {"ACME_BASE_URL": "http://127.0.0.1:9"}
