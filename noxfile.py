@@ -17,6 +17,9 @@ PLUGINS = {
     "openai": "packages/tutopanda-provider-openai",
     "replicate": "packages/tutopanda-provider-replicate",
 }
+# The example plugin (docs/writing-a-plugin.md): what a third party copies. Its session is the
+# proof that a plugin needs only core and the testing kit.
+EXAMPLE = "packages/tutopanda-provider-example"
 TEST_DEPS = ["pytest>=8.3", "pytest-asyncio>=0.24", "pytest-timeout>=2.3", "hypothesis>=6.100"]
 
 
@@ -51,9 +54,23 @@ def plugin(session: nox.Session, plugin: str) -> None:
     session.run("pytest", "-q", f"{PLUGINS[plugin]}/tests", *session.posargs)
 
 
+@nox.session(name="example")
+def example(session: nox.Session) -> None:
+    """The example plugin with only core and the testing kit, as a third party would have."""
+    _install(session, CORE, TESTING, EXAMPLE)
+    session.run(
+        "python",
+        "-c",
+        "from importlib.metadata import entry_points as e; "
+        "names = {x.name for x in e(group='tutopanda.providers')}; "
+        "assert names == {'acme'}, names; print('entry points:', names)",
+    )
+    session.run("pytest", "-q", f"{EXAMPLE}/tests", *session.posargs)
+
+
 @nox.session(name="all-plugins")
 def all_plugins(session: nox.Session) -> None:
     """Every package installed together: the cross-package tests."""
-    _install(session, CORE, TESTING, *PLUGINS.values())
+    _install(session, CORE, TESTING, *PLUGINS.values(), EXAMPLE)
     session.install("redis>=5", "opentelemetry-sdk>=1.27", "psutil>=6")
     session.run("pytest", "-q", "tests", *session.posargs)

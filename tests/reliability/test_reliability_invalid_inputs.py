@@ -39,7 +39,9 @@ MOCK_CASES: dict[str, dict[str, Any]] = {
     "mock/image": {"prompt": "a bee"},
     "mock/video": {"prompt": "a bee"},
 }
-BASES = {**LIVE_CASES, **MOCK_CASES}
+#: The example plugin (packages/tutopanda-provider-example) is installed in the workspace too.
+EXAMPLE_CASES: dict[str, dict[str, Any]] = {"acme/pixel-1": {"prompt": "a bee"}}
+BASES = {**LIVE_CASES, **MOCK_CASES, **EXAMPLE_CASES}
 EXAMPLES = int(os.environ.get("TUTOPANDA_RELIABILITY_EXAMPLES", "50"))
 
 _IDENT = st.text(string.ascii_lowercase + "_", min_size=3, max_size=20)

@@ -7,7 +7,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import pytest
-from tutopanda_providers_testing.conformance import ModelCase, ProviderConformance, SuiteContext
+from tutopanda_providers_testing.conformance import (
+    ModelCase,
+    ProviderConformance,
+    SuiteContext,
+    override_standard_test,
+)
 
 pytest_plugins = ["tutopanda_providers_testing.pytest_plugin"]
 
@@ -86,6 +91,9 @@ class TestReplicateConformance(ProviderConformance):
         "replicate": {"adopt_grace": 0.0}
     }
 
+    @override_standard_test(
+        "PyAV is optional for this plugin: audio/video facts are skipped without it"
+    )
     @pytest.mark.asyncio
     async def test_media_facts_are_read_from_the_file(
         self, suite: SuiteContext, case: ModelCase

@@ -2,6 +2,8 @@
 
 - :class:`FakeReplicateServer` and :class:`FakeOpenAIServer`: real HTTP servers on 127.0.0.1
   that the official SDKs talk to, with scripted faults (:class:`Fault`) and a request log.
+- :mod:`.fakeserver`: the public toolkit they are built on, for a fake of any HTTP API
+  (routes of any method, auth schemes, a job queue, hosted files).
 - Fake models (:mod:`.fakes`): :func:`make_card`, :class:`FakeHandler`, :class:`FakeFactory`,
   :class:`FakePlugin`, :func:`fake_registry`, and :func:`fake_server_registry` (a registry on
   the fake servers): the helpers every package's tests share.

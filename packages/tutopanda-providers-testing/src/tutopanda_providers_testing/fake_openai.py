@@ -26,7 +26,7 @@ import threading
 import time
 from typing import Any
 
-from tutopanda_providers_testing._server import FakeServer, Reply
+from tutopanda_providers_testing.fakeserver import BEARER_OR_TOKEN, FakeServer, Reply
 from tutopanda_providers_testing.faults import Fault, FaultKind
 from tutopanda_providers_testing.lesson_answers import (
     is_prompt_request,
@@ -37,7 +37,6 @@ from tutopanda_providers_testing.lesson_answers import (
 from tutopanda_providers_testing.requestlog import RecordedRequest
 from tutopanda_providers_testing.schema_data import generate_from_schema
 
-_RETRIEVE = re.compile(r"^/v1/responses/([^/]+)/?$")
 _EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 _REASONING_MODELS = re.compile(r"^(gpt-5|o\d)")
 _WEB_SEARCH_TOOLS = {"web_search", "web_search_preview", "web_search_2025_08_26"}
@@ -88,7 +87,7 @@ class FakeOpenAIServer(FakeServer):
         text_output: a function ``(request_body) -> str`` replacing the generated text (a
             :class:`Refusal` makes the answer a refusal).
         send_retry_after: whether 429s carry ``retry-after`` (OpenAI is inconsistent).
-        **kwargs: :class:`~tutopanda_providers_testing._server.FakeServer` options
+        **kwargs: :class:`~tutopanda_providers_testing.fakeserver.FakeServer` options
             (``port``, ``latency``, ``rate_limit``, ``api_key``).
     """
 
@@ -102,7 +101,11 @@ class FakeOpenAIServer(FakeServer):
         send_retry_after: bool = True,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("auth", BEARER_OR_TOKEN)
         super().__init__(**kwargs)
+        self.add_route("POST", "/v1/responses", "responses", self._create)
+        self.add_route("GET", "/v1/models", "models", lambda request, fault: self._models())
+        self.add_route("GET", "/v1/responses/{id}", "retrieve", self._retrieve)
         self.reasoning_tokens = reasoning_tokens
         self.web_searches = web_searches
         self.sources_per_search = sources_per_search
@@ -127,31 +130,17 @@ class FakeOpenAIServer(FakeServer):
         with self._lock:
             return list(self._responses.values())
 
-    # -- routing ---------------------------------------------------------------------------
-    def route(self, method: str, path: str) -> str:
-        """Name the route: ``responses`` (create), ``retrieve``, ``models`` or ``unknown``."""
-        if method == "POST" and path.rstrip("/") == "/v1/responses":
-            return "responses"
-        if method == "GET" and path.rstrip("/") == "/v1/models":
-            return "models"
-        if method == "GET" and _RETRIEVE.match(path):
-            return "retrieve"
-        return "unknown"
+    # -- routes (declared in __init__) -----------------------------------------------------
+    def _retrieve(self, request: RecordedRequest, fault: Fault | None) -> Reply:
+        response_id = request.params["id"]
+        with self._lock:
+            stored = self._responses.get(response_id)
+        if stored is None:
+            return self.error_reply(404, f"Response with id '{response_id}' not found.")
+        return Reply.json(200, stored)
 
-    def handle(self, request: RecordedRequest, fault: Fault | None) -> Reply:
-        """Answer one request."""
-        if request.route == "responses":
-            return self._create(request, fault)
-        if request.route == "retrieve":
-            match = _RETRIEVE.match(request.path)
-            assert match is not None
-            with self._lock:
-                stored = self._responses.get(match.group(1))
-            if stored is None:
-                return self.error_reply(404, f"Response with id '{match.group(1)}' not found.")
-            return Reply.json(200, stored)
-        if request.route == "models":
-            return self._models()
+    def unknown_route(self, request: RecordedRequest) -> Reply:
+        """OpenAI's answer to an unknown URL."""
         return self.error_reply(404, f"Unknown request URL: {request.method} {request.path}.")
 
     def _models(self) -> Reply:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from tutopanda_providers_testing._server import FakeServer, Reply
+from tutopanda_providers_testing.fakeserver import BEARER_OR_TOKEN, FakeServer, Reply
 from tutopanda_providers_testing.faults import Fault, FaultKind
 from tutopanda_providers_testing.lesson_answers import is_script_request, script_answer
 from tutopanda_providers_testing.media import MIME_TYPES, image_size, make_image, mp3, mp4
@@ -38,10 +38,6 @@ TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
 OutputMode = Literal["url", "data"]
 
 _MODEL_CREATE = re.compile(r"^/v1/models/([^/]+)/([^/]+)/predictions/?$")
-_PREDICTION = re.compile(r"^/v1/predictions/([^/]+)/?$")
-_CANCEL = re.compile(r"^/v1/predictions/([^/]+)/cancel/?$")
-_MODEL_GET = re.compile(r"^/v1/models/([^/]+)/([^/]+)/?$")
-_VERSION_GET = re.compile(r"^/v1/models/([^/]+)/([^/]+)/versions/([^/]+)/?$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 
 
@@ -108,7 +104,7 @@ class FakeReplicateServer(FakeServer):
             text about the prompt, JSON fitting a schema when the prompt asks for JSON, and for
             tutopanda's script request a script with the segments and duration it asks.
         page_size: predictions per page of the list route.
-        **kwargs: :class:`~tutopanda_providers_testing._server.FakeServer` options
+        **kwargs: :class:`~tutopanda_providers_testing.fakeserver.FakeServer` options
             (``port``, ``latency``, ``rate_limit``, ``api_key``).
     """
 
@@ -123,7 +119,9 @@ class FakeReplicateServer(FakeServer):
         page_size: int = 100,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("auth", BEARER_OR_TOKEN)
         super().__init__(**kwargs)
+        self._declare_routes()
         self.polls_to_finish = max(1, polls_to_finish)
         self.output_mode: OutputMode = output_mode
         self.wait_completes = wait_completes
@@ -135,8 +133,6 @@ class FakeReplicateServer(FakeServer):
         self._lock = threading.Lock()
         self._predictions: dict[str, Prediction] = {}
         self._order: list[str] = []
-        self._files: dict[str, tuple[bytes, str]] = {}
-        self._expired: set[str] = set()
 
     # -- public helpers for tests ----------------------------------------------------------
     @property
@@ -162,8 +158,8 @@ class FakeReplicateServer(FakeServer):
 
     def expire_files(self) -> None:
         """Make every output URL served so far answer 404, as after Replicate's hour."""
+        self.files.expire()
         with self._lock:
-            self._expired.update(self._files)
             for prediction in self._predictions.values():
                 prediction.data_removed = True
 
@@ -176,51 +172,27 @@ class FakeReplicateServer(FakeServer):
             self._complete(prediction)
 
     # -- routing ---------------------------------------------------------------------------
-    def route(self, method: str, path: str) -> str:
-        """Name the route: create, get, cancel, list, model, version, account, file or unknown."""
-        if path.startswith("/files/"):
-            return "file"
-        if method == "POST":
-            if path.rstrip("/") == "/v1/predictions" or _MODEL_CREATE.match(path):
-                return "create"
-            if _CANCEL.match(path):
-                return "cancel"
-        if method in {"GET", "HEAD"}:
-            if path.rstrip("/") == "/v1/account":
-                return "account"
-            if path.rstrip("/") == "/v1/predictions":
-                return "list"
-            if _PREDICTION.match(path):
-                return "get"
-            if _VERSION_GET.match(path):
-                return "version"
-            if _MODEL_GET.match(path):
-                return "model"
-        return "unknown"
+    def _declare_routes(self) -> None:
+        """The routes: create, get, cancel, list, model, version, account (and ``file``, the
+        outputs, which the base serves from :attr:`files`)."""
+        self.add_route("POST", "/v1/predictions", "create", self._create)
+        self.add_route("POST", "/v1/models/{owner}/{name}/predictions", "create", self._create)
+        self.add_route("POST", "/v1/predictions/{id}/cancel", "cancel", self._cancel)
+        self.add_route("GET", "/v1/account", "account", self._account)
+        self.add_route("GET", "/v1/predictions", "list", self._list)
+        self.add_route("GET", "/v1/predictions/{id}", "get", self._get)
+        self.add_route(
+            "GET", "/v1/models/{owner}/{name}/versions/{version}", "version", self._model
+        )
+        self.add_route("GET", "/v1/models/{owner}/{name}", "model", self._model)
 
-    def handle(self, request: RecordedRequest, fault: Fault | None) -> Reply:
-        """Answer one request."""
-        route = request.route
-        if route == "create":
-            return self._create(request, fault)
-        if route == "get":
-            match = _PREDICTION.match(request.path)
-            assert match is not None
-            return self._get(match.group(1))
-        if route == "cancel":
-            match = _CANCEL.match(request.path)
-            assert match is not None
-            return self._cancel(match.group(1))
-        if route == "list":
-            return self._list(request)
-        if route in {"model", "version"}:
-            return self._model(request)
-        if route == "file":
-            return self._file(request, fault)
-        if route == "account":
-            # GET /v1/account: the free, authenticated call a token check makes.
-            return Reply.json(200, {"type": "user", "username": "fake", "name": "Fake Replicate"})
+    def unknown_route(self, request: RecordedRequest) -> Reply:
+        """Replicate's 404."""
         return self.error_reply(404, "The requested resource could not be found.")
+
+    def _account(self, request: RecordedRequest, fault: Fault | None) -> Reply:
+        # GET /v1/account: the free, authenticated call a token check makes.
+        return Reply.json(200, {"type": "user", "username": "fake", "name": "Fake Replicate"})
 
     # -- errors and headers ----------------------------------------------------------------
     def error_reply(
@@ -325,7 +297,8 @@ class FakeReplicateServer(FakeServer):
         self.log.count("predictions_created")
         return Reply.json(201, payload, headers=headers)
 
-    def _get(self, prediction_id: str) -> Reply:
+    def _get(self, request: RecordedRequest, fault: Fault | None) -> Reply:
+        prediction_id = request.params["id"]
         with self._lock:
             prediction = self._predictions.get(prediction_id)
             if prediction is None:
@@ -334,7 +307,8 @@ class FakeReplicateServer(FakeServer):
             payload = self._payload(prediction)
         return Reply.json(200, payload)
 
-    def _cancel(self, prediction_id: str) -> Reply:
+    def _cancel(self, request: RecordedRequest, fault: Fault | None) -> Reply:
+        prediction_id = request.params["id"]
         with self._lock:
             prediction = self._predictions.get(prediction_id)
             if prediction is None:
@@ -346,7 +320,7 @@ class FakeReplicateServer(FakeServer):
         self.log.count("predictions_canceled")
         return Reply.json(200, payload)
 
-    def _list(self, request: RecordedRequest) -> Reply:
+    def _list(self, request: RecordedRequest, fault: Fault | None) -> Reply:
         cursor = int(request.query.get("cursor", "0") or 0)
         with self._lock:
             newest_first = list(reversed(self._order))
@@ -365,10 +339,8 @@ class FakeReplicateServer(FakeServer):
             },
         )
 
-    def _model(self, request: RecordedRequest) -> Reply:
-        match = _VERSION_GET.match(request.path) or _MODEL_GET.match(request.path)
-        assert match is not None
-        model = f"{match.group(1)}/{match.group(2)}"
+    def _model(self, request: RecordedRequest, fault: Fault | None) -> Reply:
+        model = f"{request.params['owner']}/{request.params['name']}"
         if model not in self.models:
             return self.error_reply(404)
         version = {
@@ -392,25 +364,6 @@ class FakeReplicateServer(FakeServer):
                 "latest_version": version,
             },
         )
-
-    def _file(self, request: RecordedRequest, fault: Fault | None) -> Reply:
-        key = request.path.removeprefix("/files/")
-        with self._lock:
-            entry = self._files.get(key)
-            expired = key in self._expired
-        if fault is not None and fault.kind is FaultKind.EXPIRED:
-            expired = True
-        if entry is None or expired:
-            status = fault.status_code if fault and fault.status_code else 404
-            return Reply(status, b"Not Found", content_type="text/plain")
-        data, mime = entry
-        reply = Reply(200, data, content_type=mime)
-        if fault is not None and fault.kind is FaultKind.TRUNCATED_DOWNLOAD:
-            reply.truncate = True
-        elif fault is not None and fault.kind is FaultKind.SLOW_DOWNLOAD:
-            reply.trickle_seconds = fault.delay
-        self.log.count("files_served")
-        return reply
 
     def _invalid(self, problems: list[tuple[str, str]]) -> Reply:
         detail = "\n".join(
@@ -502,9 +455,8 @@ class FakeReplicateServer(FakeServer):
         if self.output_mode == "data":
             return f"data:{mime};base64,{base64.b64encode(data).decode()}"
         key = f"{prediction.id}/{name}"
-        self._files[key] = (data, mime)
         prediction.files.append(key)
-        return f"{self.origin}/files/{key}"
+        return self.files.put(data, mime, key=key)
 
     def _payload(self, prediction: Prediction) -> dict[str, Any]:
         api = f"{self.origin}/v1/predictions/{prediction.id}"

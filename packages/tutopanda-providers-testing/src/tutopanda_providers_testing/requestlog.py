@@ -25,6 +25,8 @@ class RecordedRequest:
         route: the server's name for the route (``create``, ``get``, ``responses``, ``file``...)
             or ``unknown``.
         received_at: ``time.monotonic()`` when the request was read.
+        params: the path parameters of a route declared with ``add_route``
+            (``{"id": "abc"}`` for ``/v1/jobs/{id}``).
     """
 
     method: str
@@ -34,6 +36,7 @@ class RecordedRequest:
     body: bytes = field(repr=False)
     route: str
     received_at: float = field(default_factory=time.monotonic, repr=False)
+    params: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def json(self) -> Any:

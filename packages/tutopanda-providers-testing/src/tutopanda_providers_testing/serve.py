@@ -18,9 +18,9 @@ import threading
 from collections.abc import Sequence
 from typing import TextIO
 
-from tutopanda_providers_testing._server import FakeServer
 from tutopanda_providers_testing.fake_openai import FakeOpenAIServer
 from tutopanda_providers_testing.fake_replicate import FakeReplicateServer
+from tutopanda_providers_testing.fakeserver import FakeServer
 from tutopanda_providers_testing.keys import LOCAL_OPENAI_KEY, LOCAL_REPLICATE_TOKEN
 
 

@@ -11,11 +11,13 @@ from tutopanda_providers_testing.conformance.fault_cases import (
     OPENAI_FAULTS,
     REPLICATE_FAULTS,
     FaultCase,
+    queue_faults,
 )
 from tutopanda_providers_testing.conformance.suite import (
     ModelCase,
     ProviderConformance,
     SuiteContext,
+    override_standard_test,
 )
 
 __all__ = [
@@ -26,4 +28,6 @@ __all__ = [
     "ModelCase",
     "ProviderConformance",
     "SuiteContext",
+    "override_standard_test",
+    "queue_faults",
 ]

@@ -132,6 +132,71 @@ OPENAI_FAULTS: tuple[FaultCase, ...] = (
     ),
 )
 
+
+def queue_faults(
+    submit: str = "submit", poll: str = "status", file: str = "file"
+) -> tuple[FaultCase, ...]:
+    """The fault table of any queue-style API (submit a job, poll it, download its files),
+    for a fake whose routes are named ``submit``, ``poll`` and ``file`` (see
+    :class:`~tutopanda_providers_testing.fakeserver.JobQueue`). Row ids start with the route
+    name: ``submit-429``, ``status-503``, ``file-truncated``...
+
+    The submit route's job must honour ``Fault.prediction_fails`` and
+    ``Fault.never_finishes`` (``JobQueue.submit(..., fault=fault)`` does).
+    """
+    return (
+        _case(f"{submit}-429", submit, Fault.rate_limited(retry_after=2), K.RATE_LIMITED),
+        *_status_rows(submit),
+        _case(f"{submit}-401", submit, Fault.status(401), K.AUTH),
+        _case(f"{submit}-reset-before", submit, Fault.reset_before(), K.TRANSIENT),
+        # The job exists; the handler got no answer: retryable, or found again.
+        _case(f"{submit}-reset-after", submit, Fault.reset_after(), K.TRANSIENT, None),
+        _case(f"{submit}-slow", submit, Fault.slow(30), K.TIMEOUT, K.TRANSIENT, None, timeout=1.5),
+        _case(f"{submit}-malformed-json", submit, Fault.malformed_json(), K.TRANSIENT, None),
+        _case("job-fails", submit, Fault.prediction_fails("out of memory"), K.PROVIDER_FAILED),
+        _case(
+            "job-never-finishes",
+            submit,
+            Fault.never_finishes(),
+            K.TIMEOUT,
+            K.CANCELED,
+            timeout=1.5,
+            expect_cancel=True,
+        ),
+        _case(f"{poll}-503", poll, Fault.status(503), K.TRANSIENT, None, single_request=False),
+        _case(f"{poll}-reset", poll, Fault.reset_before(), K.TRANSIENT, None, single_request=False),
+        _case(
+            f"{file}-truncated",
+            file,
+            Fault.truncated_download(),
+            K.TRANSIENT,
+            None,
+            single_request=False,
+            needs_file=True,
+        ),
+        _case(
+            f"{file}-slow",
+            file,
+            Fault.slow_download(30),
+            K.TIMEOUT,
+            K.TRANSIENT,
+            timeout=1.5,
+            single_request=False,
+            needs_file=True,
+        ),
+        _case(
+            f"{file}-expired",
+            file,
+            Fault.expired(404),
+            K.NOT_FOUND,
+            K.PROVIDER_FAILED,
+            K.TRANSIENT,
+            single_request=False,
+            needs_file=True,
+        ),
+    )
+
+
 #: The fault table of each fake server.
 FAULTS_BY_SERVER: dict[str, tuple[FaultCase, ...]] = {
     "replicate": REPLICATE_FAULTS,
