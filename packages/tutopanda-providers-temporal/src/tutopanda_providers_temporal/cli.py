@@ -60,6 +60,14 @@ def worker(
     identity: Annotated[
         str, typer.Option("--identity", help="The worker's name (default host:pid).")
     ] = "",
+    rate_limit: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--rate-limit",
+            help="KEY=REQUESTS/SECONDS, e.g. replicate=10/1 (repeatable): shared by every worker "
+            "through the settings' runner.redis_url.",
+        ),
+    ] = None,
 ) -> None:
     """Serve lessons from a Temporal task queue: warm start first (exit 4 if it fails, taking
     no work), then run the lesson workflows and their jobs until SIGTERM or Ctrl-C."""
@@ -67,8 +75,15 @@ def worker(
 
     from tutopanda_providers.cli.render import failures_to_exit_codes
 
-    from tutopanda_providers_temporal.worker import WorkerConfig, serve, split_names
+    from tutopanda_providers_temporal.worker import (
+        WorkerConfig,
+        parse_rate_limits,
+        serve,
+        split_names,
+    )
 
+    with failures_to_exit_codes(False):
+        limits = parse_rate_limits(rate_limit or [])
     config = WorkerConfig(
         settings_path=settings,
         task_queue=task_queue,
@@ -80,6 +95,7 @@ def worker(
         warm_timeout=warm_timeout,
         drain_seconds=drain,
         identity=identity,
+        rate_limits=limits,
     )
     with failures_to_exit_codes(False):
         asyncio.run(serve(config))

@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from tutopanda_providers import ProviderError, RegistryOptions
+from tutopanda_providers import (
+    ConfigurationError,
+    PipelineOptions,
+    ProviderError,
+    RateLimit,
+    RegistryOptions,
+)
 
 from tutopanda_providers_temporal.models import DEFAULT_TASK_QUEUE
 
@@ -38,6 +44,9 @@ class WorkerConfig:
         warm_timeout: seconds for the warm start.
         drain_seconds: on SIGTERM, seconds running jobs get to finish.
         identity: the worker's name (default ``host:pid``).
+        rate_limits: limits per rate key (``replicate``, or a model's ``provider/model``),
+            shared by every worker through the settings' ``runner.redis_url``; keys not named
+            keep their cards' documented limits.
     """
 
     settings_path: Path | None = None
@@ -50,6 +59,7 @@ class WorkerConfig:
     warm_timeout: float = 30.0
     drain_seconds: float = 30.0
     identity: str = ""
+    rate_limits: dict[str, RateLimit] = field(default_factory=dict)
 
 
 class WarmStartFailedError(ProviderError):
@@ -80,7 +90,10 @@ async def serve(config: WorkerConfig, *, stop: asyncio.Event | None = None) -> N
     state = WorkerState(
         settings=settings,
         live=config.live,
-        registry_options=RegistryOptions(use_mock=config.use_mock),
+        registry_options=RegistryOptions(
+            use_mock=config.use_mock,
+            pipeline=PipelineOptions(rate_limits=dict(config.rate_limits)),
+        ),
         identity=identity,
     )
     reports = await state.warm_start(config.warm_timeout)
@@ -130,9 +143,38 @@ async def serve(config: WorkerConfig, *, stop: asyncio.Event | None = None) -> N
         await state.aclose()
 
 
+def parse_rate_limits(items: Sequence[str]) -> dict[str, RateLimit]:
+    """``["replicate=10/1", "openai=500/60"]`` -> requests per window (seconds) by rate key.
+
+    Raises:
+        ConfigurationError: an item is not ``KEY=REQUESTS/SECONDS`` with whole positive numbers.
+    """
+    limits: dict[str, RateLimit] = {}
+    for item in items:
+        key, sep, rate = item.partition("=")
+        requests, slash, seconds = rate.partition("/")
+        try:
+            count, window = int(requests), int(seconds or "1")
+        except ValueError:
+            count = window = 0
+        if not sep or not key.strip() or (slash and not seconds) or count < 1 or window < 1:
+            raise ConfigurationError(
+                f"--rate-limit {item!r}: write it as KEY=REQUESTS/SECONDS with whole numbers "
+                "of at least 1, e.g. replicate=10/1 (10 creates a second, shared by every worker)"
+            )
+        limits[key.strip()] = RateLimit(requests=count, window_seconds=window)
+    return limits
+
+
 def split_names(items: Sequence[str]) -> frozenset[str]:
     """``["A,B", "C"]`` -> ``{"A", "B", "C"}``."""
     return frozenset(p.strip() for item in items for p in item.split(",") if p.strip())
 
 
-__all__ = ["WarmStartFailedError", "WorkerConfig", "serve", "split_names"]
+__all__ = [
+    "WarmStartFailedError",
+    "WorkerConfig",
+    "parse_rate_limits",
+    "serve",
+    "split_names",
+]
