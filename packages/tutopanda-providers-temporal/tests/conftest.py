@@ -255,6 +255,13 @@ class Workers:
         self.settings = settings
         self.started: list[WorkerProcess] = []
 
+    def start_many(self, names: Sequence[str], *args: str) -> list[WorkerProcess]:
+        """Start several workers at once (each takes seconds to import and warm up)."""
+        started = [self.start(name, *args, wait=False) for name in names]
+        for worker in started:
+            worker.wait_ready()
+        return started
+
     def start(self, name: str, *args: str, wait: bool = True) -> WorkerProcess:
         command = cli(
             "worker",

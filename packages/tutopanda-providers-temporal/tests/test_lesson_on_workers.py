@@ -18,8 +18,7 @@ def test_the_example_lesson_runs_on_two_workers_with_its_movie_in_s3(
     workers: Workers, fakes: Fakes, s3: dict[str, str]
 ) -> None:
     workers.env.update({k: v for k, v in s3.items() if k != "BUCKET"})
-    workers.start("worker-a", "--live", "--max-jobs", "2")
-    workers.start("worker-b", "--live", "--max-jobs", "2")
+    workers.start_many(["worker-a", "worker-b"], "--live", "--max-jobs", "2")
     movie_url = f"s3://{s3['BUCKET']}/movies/sky"
 
     code, report, err = finished(workers.submit(LESSON, movie_url, "--live", "--max-cost", "5"))
@@ -36,8 +35,8 @@ def test_the_example_lesson_runs_on_two_workers_with_its_movie_in_s3(
     events = movie.events()
     produced = Counter(e["job_id"] for e in events if e["type"] == "artefact.produced")
     assert produced == Counter({j["job"]: 1 for j in jobs}), "each job recorded exactly once"
-    assert [e["type"] for e in events][0] == "run.started"
-    assert [e["type"] for e in events][-1] == "run.finished"
+    assert events[0]["type"] == "run.started"
+    assert events[-1]["type"] == "run.finished"
     store = BlobStore(f"s3://{s3['BUCKET']}/movies/sky/blobs")
     blobs = [a for r in manifest["jobs"].values() for a in r["artefacts"] if "blob" in a]
     assert blobs and all(a["blob"]["uri"].startswith("s3://") for a in blobs)

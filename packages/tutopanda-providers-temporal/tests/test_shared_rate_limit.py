@@ -26,8 +26,9 @@ def test_two_workers_share_one_rate_limit_through_redis(
     workers: Workers, fakes: Fakes, redis_url: str, tmp_path: Path
 ) -> None:
     write_settings(workers.settings, redis_url=redis_url)
-    for name in ("worker-a", "worker-b"):
-        workers.start(name, "--live", "--max-jobs", "4", "--rate-limit", "replicate=2/1")
+    workers.start_many(
+        ["worker-a", "worker-b"], "--live", "--max-jobs", "4", "--rate-limit", "replicate=2/1"
+    )
     plan = image_plan(tmp_path / "eight.toml", 8)
 
     code, report, err = finished(workers.submit(plan, str(tmp_path / "movie"), "--live"))
