@@ -118,9 +118,12 @@ class Heartbeat:
         """Heartbeat in the background while the body runs."""
 
         async def loop() -> None:
+            # The first heartbeat waits one interval: Temporal sends an activity's first
+            # heartbeat at once and throttles the next ones, so the remote job id (usually
+            # known within that interval) is what goes out first, with no delay.
             while True:
-                self.beat()
                 await asyncio.sleep(self.interval)
+                self.beat()
 
         task = asyncio.create_task(loop())
         try:
