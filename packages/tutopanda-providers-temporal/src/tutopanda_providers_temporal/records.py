@@ -41,7 +41,10 @@ EVENTS_DIR = "events"
 
 def movie_id_of(url: str) -> str:
     """The movie's id: the last part of its folder or URL (``s3://b/movies/m1`` -> ``m1``)."""
-    name = posixpath.basename(url.rstrip("/")) if "://" in url else Path(url).resolve().name
+    if "://" in url:
+        name = posixpath.basename(url.split("://", 1)[1].rstrip("/"))
+    else:
+        name = Path(url).resolve().name
     if not name:
         raise ValueError(f"the movie location {url!r} names no movie; end it with the movie's name")
     return name
