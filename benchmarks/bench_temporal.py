@@ -160,10 +160,10 @@ async def run_temporal(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--smoke", action="store_true", help="2 lessons on 1 and 2 workers")
+    parser.add_argument("--smoke", action="store_true", help="1 lesson on 1 and 2 workers")
     parser.add_argument("--lessons", type=int, default=None)
     args = parser.parse_args()
-    lessons = args.lessons or (2 if args.smoke else LESSONS)
+    lessons = args.lessons or (1 if args.smoke else LESSONS)
     counts = (1, 2) if args.smoke else WORKER_COUNTS
     from tutopanda_providers_testing.spawn import spawn_fake_servers
 
