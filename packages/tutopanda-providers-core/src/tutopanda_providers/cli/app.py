@@ -337,4 +337,38 @@ def doctor(
     )
 
 
-__all__ = ["app"]
+#: Installed packages add commands here: ``[project.entry-points."tutopanda.cli_commands"]``
+#: ``name = "module:register"``, where ``register(app)`` adds Typer commands to :data:`app`.
+CLI_COMMANDS_GROUP = "tutopanda.cli_commands"
+
+
+def load_command_extensions(target: typer.Typer = app) -> list[str]:
+    """Let installed packages add commands (``tutopanda-providers worker`` ...) to ``target``.
+
+    Each entry point of :data:`CLI_COMMANDS_GROUP` names a ``register(app)`` function; it must
+    import only Typer at load time (the command's work is imported when it runs). A package
+    whose hook fails is left out with one line on stderr: the built-in commands always work.
+
+    Returns:
+        The names of the entry points that added their commands.
+    """
+    import sys
+    from importlib.metadata import entry_points
+
+    loaded: list[str] = []
+    for point in entry_points(group=CLI_COMMANDS_GROUP):
+        try:
+            point.load()(target)
+        except Exception as exc:
+            sys.stderr.write(
+                f"warning: the commands of {point.value} ({point.name}) were not added: "
+                f"{type(exc).__name__}: {exc}\n"
+            )
+            continue
+        loaded.append(point.name)
+    return loaded
+
+
+load_command_extensions()
+
+__all__ = ["CLI_COMMANDS_GROUP", "app", "load_command_extensions"]
