@@ -14,7 +14,9 @@ from tutopanda_providers.runner.plan import Job
 if TYPE_CHECKING:
     from tutopanda_providers.registry import ResolvedHandler
 
-JobStatus = Literal["succeeded", "skipped", "failed", "blocked", "planned"]
+#: ``canceled``: the run was stopped (a signal) while the job was in flight or before it
+#: started; its remote job, if any, was canceled too.
+JobStatus = Literal["succeeded", "skipped", "failed", "blocked", "planned", "canceled"]
 
 
 @dataclass
@@ -186,6 +188,8 @@ class RunReport:
     outcomes: list[JobOutcome] = field(default_factory=list)
     blobs: str = ""
     duration_ms: float = 0.0
+    #: Set when the run was stopped before its end (a signal): ``{"signal": "SIGTERM", ...}``.
+    interrupted: dict[str, Any] | None = None
 
     @property
     def failed(self) -> list[JobOutcome]:
@@ -230,6 +234,7 @@ class RunReport:
             "spent": self.spent().to_dict(),
             "live_estimate": self.live_estimate().to_dict(),
             "problems": self.problems,
+            "interrupted": self.interrupted,
         }
 
 
