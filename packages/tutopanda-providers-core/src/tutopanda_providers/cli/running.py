@@ -534,9 +534,11 @@ def _print_interruption(report: RunReport, signum: int, resume: str) -> None:
     if canceled:
         lines.append(f"canceled: {', '.join(canceled)}")
     lines.append(f"to resume (finished jobs are not paid for again): {resume}")
-    err = console(stderr=True)
-    for line in lines:
-        err.print(line, markup=False)
+    import sys
+
+    # Plain writes: a wrapped command could not be copied and pasted.
+    sys.stderr.write("".join(f"{line}\n" for line in lines))
+    sys.stderr.flush()
 
 
 def _print_dry_run(report: RunReport, json_out: bool) -> None:

@@ -135,7 +135,16 @@ class Execution:
 
         try:
             for layer in plan.layers:
-                await asyncio.gather(*(one(job_id) for job_id in layer))
+                tasks = [asyncio.ensure_future(one(job_id)) for job_id in layer]
+                try:
+                    await asyncio.gather(*tasks)
+                except asyncio.CancelledError:
+                    # gather gives up at the first canceled job; the others are still on their
+                    # way out (canceling their remote jobs): wait for every one to record itself.
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+                    raise
         finally:
             self.recorder.flush()
         return [outcomes[p.job.id] for p in previews]
