@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tutopanda_providers.runner.errors import FileProblemError, MovieBusyError, file_access_error
+from tutopanda_providers.runner.portable import locate_blobs, portable, portable_path
 
 MANIFEST = "manifest.json"
 EVENTS = "events.jsonl"
@@ -178,6 +179,9 @@ class MovieStore:
         self.folder = Path(folder)
         self.movie_id = self.folder.resolve().name
         self._log_repaired = False
+        #: Old folder URI -> current one, for records an older version wrote with absolute
+        #: paths before the movie was moved (filled by :meth:`manifest`).
+        self.relocations: dict[str, str] = {}
 
     @property
     def blobs_root(self) -> str:
@@ -248,11 +252,15 @@ class MovieStore:
             record = event.get("manifest_record")
             if event.get("type") == ARTEFACT_PRODUCED and isinstance(record, dict):
                 data["jobs"][str(event.get("job_id"))] = record
+        # Blob URIs are recorded relative to the movie (older movies: absolute): make them
+        # point at where the movie is now (see runner/portable.py).
+        data["jobs"] = locate_blobs(data["jobs"], self.folder, self.relocations)
         return data
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         """Replace the manifest atomically."""
         data = dict(manifest)
+        data["jobs"] = portable(data.get("jobs") or {}, self.folder)
         data["updated_at"] = time.time()
         write_text_atomic(self.folder / MANIFEST, manifest_text(data))
 
@@ -268,7 +276,7 @@ class MovieStore:
         Raises:
             FileAccessError: the movie folder cannot be written.
         """
-        record = {"ts": time.time(), **event}
+        record = {"ts": time.time(), **portable(event, self.folder)}
         line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode("utf-8")
         try:
             if not self._log_repaired:
@@ -422,8 +430,12 @@ class MovieStore:
         return data
 
     def write_config(self, config: Mapping[str, Any]) -> None:
-        """Replace ``config.json`` atomically."""
-        write_json_atomic(self.folder / CONFIG, dict(config))
+        """Replace ``config.json`` atomically (``storage`` relative to the movie when the blobs
+        are inside it, so the folder can move)."""
+        data = dict(config)
+        if isinstance(data.get("storage"), str):
+            data["storage"] = portable_path(data["storage"], self.folder)
+        write_json_atomic(self.folder / CONFIG, data)
 
     def providers(self) -> dict[str, Any]:
         """``providers.json``: the selections of the last run."""

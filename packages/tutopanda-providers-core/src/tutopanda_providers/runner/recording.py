@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 
 #: Seconds between rewrites of ``manifest.json`` during a run (always written at the end).
 MANIFEST_WRITE_INTERVAL = 1.0
-#: The fingerprint of records and events: 2 is :func:`request_fingerprint` (environment and
-#: upstream artefacts included); records without it have the scheme-1 fingerprint.
-FINGERPRINT_SCHEME = 2
+#: The fingerprint of records and events: 3 is :func:`request_fingerprint` of the inputs with
+#: upstream blobs by hash (the movie can move); 2 had their paths (matched against
+#: ``JobPreview.located_fingerprints``); records without it have the scheme-1 fingerprint.
+FINGERPRINT_SCHEME = 3
 
 
 def legacy_fingerprint(
@@ -49,6 +50,8 @@ def legacy_fingerprint(
 def _matches(fingerprint: Any, scheme: Any, prepared: JobPreview, environment: Any) -> bool:
     if not fingerprint or prepared.fingerprint is None:
         return False
+    if scheme == 2:
+        return fingerprint in prepared.located_fingerprints
     if scheme is not None:
         return bool(fingerprint == prepared.fingerprint)
     if environment not in (None, prepared.descriptor.environment):
@@ -127,7 +130,9 @@ class RunRecorder:
         self.movie = movie
         self.manifest = manifest
         self._lock = asyncio.Lock()
-        self._dirty = False
+        # A moved movie that an older version recorded with absolute paths: rewrite its
+        # manifest (relative paths) even when every job is kept.
+        self._dirty = bool(movie.relocations)
         self._written = 0.0
         #: Remote job ids the movie already knows (never adopted for another job).
         self.claimed: set[str] = set()

@@ -75,7 +75,8 @@ class JobPreview:
         handler: the resolved handler (``None`` when it cannot be resolved; running the job
             then fails with the reason).
         fingerprint: :func:`~tutopanda_providers.handler.request_fingerprint` of the job
-            (what decides its output; also the result cache's key).
+            (what decides its output), with upstream blobs by hash, not path (the movie can
+            move).
         upstream_outputs: the outputs of its dependencies the job was prepared from; when
             execution finds other ones (an upstream job ran), it prepares the job again.
         failure: the error a run records for this job when preparing it failed (a bad
@@ -96,6 +97,9 @@ class JobPreview:
     upstream: dict[str, Artefact] = field(default_factory=dict)
     handler: ResolvedHandler | None = None
     fingerprint: str | None = None
+    #: Scheme-2 fingerprints (upstream blob paths in the inputs): as the job is now, and as
+    #: it was before the movie moved; records of older runs are matched against these.
+    located_fingerprints: list[str] = field(default_factory=list)
     upstream_outputs: dict[str, list[Artefact]] = field(default_factory=dict)
     failure: dict[str, Any] | None = None
 

@@ -224,10 +224,13 @@ class Runner:
         """
         self.catalog = self._build_catalog()
         self._check()
-        return preview(self.plan, self._preparer(), self.movie.manifest())
+        manifest = self.movie.manifest()  # first: it finds where a moved movie's blobs are
+        return preview(self.plan, self._preparer(), manifest)
 
     def _preparer(self) -> JobPreparer:
-        return JobPreparer(self.registry(), self.catalog, self.store)
+        preparer = JobPreparer(self.registry(), self.catalog, self.store)
+        preparer.relocations = self.movie.relocations
+        return preparer
 
     def _refuse_over_budget(self, previews: list[JobPreview]) -> None:
         if self.options.max_cost is None or not self.options.live:
