@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from tutopanda_providers.contracts import ConfigurationError, ProducerKind, ProviderError
 from tutopanda_providers.runner import movie as log
 from tutopanda_providers.runner.catalog import Catalog
+from tutopanda_providers.runner.checks import check_fallbacks, plan_problems
 from tutopanda_providers.runner.errors import BudgetRefusedError, FileProblemError
 from tutopanda_providers.runner.execution import Execution, outcome_of
 from tutopanda_providers.runner.locate import where
@@ -225,7 +226,9 @@ class Runner:
         self.catalog = self._build_catalog()
         self._check()
         manifest = self.movie.manifest()  # first: it finds where a moved movie's blobs are
-        return preview(self.plan, self._preparer(), manifest)
+        previews = preview(self.plan, self._preparer(), manifest)
+        check_fallbacks(previews, self.registry(), self.catalog)
+        return previews
 
     def _preparer(self) -> JobPreparer:
         preparer = JobPreparer(self.registry(), self.catalog, self.store)
@@ -259,7 +262,9 @@ class Runner:
         """Run the plan (or preview it when ``dry_run``) and return the report.
 
         Raises:
-            FileProblemError: the settings or overrides name models that do not fit.
+            FileProblemError: the settings or overrides name models that do not fit, or a job
+                whose inputs are known before the run (no upstream output in them) has inputs
+                its model or one of its fallbacks refuses: nothing was called.
             BudgetRefusedError: the live estimate exceeds ``max_cost``.
             MovieBusyError: another run holds the movie.
             asyncio.CancelledError: the run was canceled (the CLI does it on SIGINT and
@@ -291,6 +296,9 @@ class Runner:
         """The body of :meth:`run`, with the movie locked."""
         previews = self.preview()
         report.previews = previews
+        problems = plan_problems(self.plan, previews)
+        if problems:  # known now: refuse before the first (paid) job, not half-way through
+            raise FileProblemError(self.plan.source, problems)
         self._refuse_over_budget(previews)
         if self.options.live and self.options.warm_start:
             await self._warm_start(previews)
