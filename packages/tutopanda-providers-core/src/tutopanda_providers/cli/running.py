@@ -547,23 +547,34 @@ def _print_dry_run(report: RunReport, json_out: bool) -> None:
         data["exit_code"] = exitcodes.USAGE if report.problems else exitcodes.OK
         print_json(data)
         return
-    from rich.table import Table
+    from tutopanda_providers.cli.render import table as new_table
+    from tutopanda_providers.cli.render import text
 
     out = console()
-    table = Table(title=f"dry run of {report.plan} (nothing called)")
-    for column in ("job", "model", "mode", "payload", "estimate", "problems"):
-        table.add_column(column, overflow="fold")
+    table = new_table(
+        f"dry run of {report.plan} (nothing called)",
+        "job",
+        "model",
+        "mode",
+        "payload",
+        "estimate",
+        "problems",
+    )
     for p in report.previews:
         payload = json.dumps(p.payload, sort_keys=True, default=str) if p.payload else "-"
         if len(payload) > 300:
             payload = payload[:297] + "..."
         table.add_row(
-            p.job.id + (" *" if p.uses_samples else "") + (" (up to date)" if p.up_to_date else ""),
-            str(p.descriptor),
-            p.mode,
-            payload,
-            cost_text(p.estimate),
-            "; ".join(p.problems) or "ok",
+            text(
+                p.job.id
+                + (" *" if p.uses_samples else "")
+                + (" (up to date)" if p.up_to_date else "")
+            ),
+            text(p.descriptor),
+            text(p.mode),
+            text(payload),
+            text(cost_text(p.estimate)),
+            text("; ".join(p.problems) or "ok"),
         )
     out.print(table)
     if any(p.uses_samples for p in report.previews):
