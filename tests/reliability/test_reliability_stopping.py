@@ -159,3 +159,32 @@ def test_sigterm_with_json_is_still_one_document(
         "late": "canceled",
     }
     _check_clean_stop(stuck_replicate, movie)
+
+
+def test_a_signal_before_any_job_started_says_nothing_was_called(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A SIGTERM during the preview or the warm start: no report, a JSON error, exit 143."""
+    import asyncio
+    import os
+
+    import typer
+    from tutopanda_providers.cli.running import run_until_stopped
+
+    class StillPreparing:
+        report = None
+
+        async def run(self) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler run_until_stopped installed
+            await asyncio.sleep(30)
+
+    stopped: list[int] = []
+    with pytest.raises(typer.Exit) as exit_info:
+        run_until_stopped(StillPreparing(), stopped, json_out=True)
+    assert exit_info.value.exit_code == 143
+    assert stopped == [signal.SIGTERM]
+    document = json.loads(capsys.readouterr().out)
+    assert document["exit_code"] == 143
+    assert "before any job started; nothing was called" in document["error"]["message"]
+    # The process's own SIGTERM handling is back to what it was.
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL

@@ -343,7 +343,7 @@ def run(
             report = asyncio.run(Runner(plan, catalog, movie_dir, options).run())
         elif listener is not None:
             runner = Runner(plan, catalog, movie_dir, options, listener=listener)
-            report = run_until_stopped(runner, stopped)
+            report = run_until_stopped(runner, stopped, json_out)
         else:
             report = _run_with_progress(plan, catalog, movie_dir, options, stopped)
     if dry_run:
@@ -387,7 +387,7 @@ def _resume_command(plan_path: Path, movie_dir: Path, live: bool) -> str:
     return shlex.join(words + (["--live"] if live else []))
 
 
-def run_until_stopped(runner: Any, stopped: list[int]) -> RunReport:
+def run_until_stopped(runner: Any, stopped: list[int], json_out: bool = False) -> RunReport:
     """Run ``runner`` until it ends or SIGINT / SIGTERM arrives; the first signal cancels it.
 
     The runner's cancel path cancels every job in flight (each handler cancels its remote job,
@@ -396,7 +396,8 @@ def run_until_stopped(runner: Any, stopped: list[int]) -> RunReport:
     while that is under way is ignored (the cancels are bounded by each handler's timeout).
 
     Raises:
-        KeyboardInterrupt: a signal came before any job was started (nothing to report).
+        typer.Exit: a signal came before any job was started: nothing was called; said on
+            stderr (one JSON document with ``json_out``), exit 130 or 143.
     """
     import signal
 
@@ -431,8 +432,17 @@ def run_until_stopped(runner: Any, stopped: list[int]) -> RunReport:
                 loop.remove_signal_handler(sig)
 
     report = asyncio.run(main())
-    if report is None:
-        raise KeyboardInterrupt  # stopped before any job started: nothing was called
+    if report is None:  # stopped before any job started (preview, warm start)
+        name = _signal_name(stopped[0])
+        code = exitcodes.TERMINATED if stopped[0] == _SIGTERM else exitcodes.INTERRUPTED
+        message = f"stopped by {name} before any job started; nothing was called"
+        if json_out:
+            print_json({"error": {"kind": "interrupted", "message": message}, "exit_code": code})
+        else:
+            import sys
+
+            sys.stderr.write(message + "\n")
+        raise typer.Exit(code)
     return report
 
 
