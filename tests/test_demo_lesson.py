@@ -69,7 +69,7 @@ def test_the_lesson_media_are_real_files_with_their_facts(demo: tuple[Path, dict
             assert artefact["mocked"] is True
             if "blob" not in artefact:
                 continue
-            path = Path(artefact["blob"]["uri"].removeprefix("file://"))
+            path = Path(movie, artefact["blob"]["uri"].removeprefix("file://"))
             data = path.read_bytes()
             assert len(data) == artefact["blob"]["size"] > 0
             kind = artefact["kind"]

@@ -60,7 +60,7 @@ def test_every_media_file_of_the_live_lesson_decodes(demo: tuple[DemoOutcome, st
         for artefact in record["artefacts"]:
             if "blob" not in artefact:
                 continue
-            path = Path(artefact["blob"]["uri"].removeprefix("file://"))
+            path = Path(outcome.movie, artefact["blob"]["uri"].removeprefix("file://"))
             kind = artefact["kind"]
             kinds.add(kind)
             if kind == "image":

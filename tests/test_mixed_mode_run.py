@@ -182,7 +182,7 @@ def test_mixed_run_records_which_artefacts_were_mocked(
     video = manifest["jobs"]["video"]["artefacts"][0]
     assert (
         video["mime"] == "video/mp4"
-        and Path(video["blob"]["uri"].removeprefix("file://")).is_file()
+        and Path(tmp_path / "movie", video["blob"]["uri"].removeprefix("file://")).is_file()
     )
     # Live jobs cost money, mocked ones do not; the canary keys are nowhere on disk.
     assert report["spent"]["known_usd"] > 0

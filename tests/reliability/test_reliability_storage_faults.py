@@ -47,7 +47,7 @@ def _first_blob(movie: Path) -> tuple[Path, bytes]:
     [artefact] = manifest["jobs"]["first"]["artefacts"]
     from urllib.parse import unquote, urlparse
 
-    path = Path(unquote(urlparse(artefact["blob"]["uri"]).path))
+    path = Path(movie, unquote(urlparse(artefact["blob"]["uri"]).path))  # relative to the movie
     return path, path.read_bytes()
 
 

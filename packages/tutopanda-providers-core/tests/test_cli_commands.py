@@ -273,15 +273,17 @@ def test_process_exit_code_for_a_live_run_without_keys_is_provider_error(tmp_pat
     assert "not ready" in result.stderr
 
 
-def test_process_exit_code_when_a_job_fails(tmp_path: Path) -> None:
+def test_process_exit_code_when_a_job_cannot_run_is_usage_before_any_job(tmp_path: Path) -> None:
+    # Inputs the model refuses are known before the run: it is refused (exit 2), no job runs.
     (tmp_path / "lesson.toml").write_text(
         PLAN
         + '\n[jobs.bad]\nproducer = "TextToImageProducer"\ninputs.prompt = "x"\ninputs.aspect_ratio = "7:3"\n'
     )
     result = run_process("run", "lesson.toml", "--movie", "m", *FAST_IMAGE, "--json", cwd=tmp_path)
-    assert result.returncode == 1, result.stderr
-    jobs = {j["job"]: j["status"] for j in json.loads(result.stdout)["jobs"]}
-    assert jobs["bad"] == "failed" and jobs["image"] == "succeeded"
+    assert result.returncode == 2, result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert "lesson.toml:" in error["message"] and "jobs.bad" in error["message"]
+    assert not (tmp_path / "m" / "manifest.json").exists()
 
 
 def test_process_exit_code_when_another_run_holds_the_movie(tmp_path: Path) -> None:

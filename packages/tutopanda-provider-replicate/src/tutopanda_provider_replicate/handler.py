@@ -379,6 +379,9 @@ class ReplicateHandler:
             )
             return prediction
         payload = self._payload(request.inputs)
+        lost = await self._find_lost_create(payload, run)
+        if lost is not None:
+            return lost
         run.sent_at = time.time()
         action = "create the prediction"
         clear_error_headers()
@@ -425,13 +428,56 @@ class ReplicateHandler:
         )
         return prediction
 
+    async def _find_lost_create(
+        self, payload: Mapping[str, Any], run: _Run
+    ) -> PredictionView | None:
+        """The prediction an earlier run's create made before the run died, if any.
+
+        The runner logs a live job's start durably before the create is sent; a re-run whose
+        log shows such a start with no prediction id passes ``adopt_since`` (that time) and
+        ``claimed_remote_job_ids`` (every prediction the movie knows). A listed prediction of
+        this model and input, created since then and claimed by no job, is that create's: it is
+        adopted (reported as resumed) instead of paying for another. A list that cannot be read
+        stops the job with ``request_sent=False``: creating blindly could pay twice.
+        """
+        request = run.request
+        since = request.resume.get("adopt_since")
+        if not isinstance(since, int | float) or isinstance(since, bool):
+            return None
+        claimed = request.resume.get("claimed_remote_job_ids") or ()
+        run.sent_at = float(since)
+        try:
+            found = await self._find_created(payload, run, claimed=frozenset(map(str, claimed)))
+        except (ProviderError, httpx.HTTPError, ValueError, KeyError) as exc:
+            raise TransientError(
+                f"an earlier run stopped while creating this {self.model} prediction, and "
+                f"listing predictions to find it failed ({type(exc).__name__}); nothing new "
+                "was created, so that one is not paid for twice. Run again to retry.",
+                provider=self.provider,
+                model=self.model,
+                request_sent=False,
+                details={"adopt_since": since},
+            ) from None
+        finally:
+            run.sent_at = None
+        if found is None:
+            return None
+        run.prediction_id, run.resumed, run.adopted = found.id, True, True
+        self._remember(request.job.id, found.id)
+        request.report_remote_job(found.id, resumed=True, status=found.status)
+        request.telemetry.emit(
+            PREDICTION_ADOPTED, prediction_id=found.id, cause="lost in an earlier run"
+        )
+        return found
+
     async def _adopt(
         self, api: NoRetryClient, payload: Mapping[str, Any], run: _Run, *, cause: str
     ) -> PredictionView:
         """After a create with no usable answer: find the prediction it made, or prove none."""
         await asyncio.sleep(self.settings.adopt_grace)
+        claimed = frozenset(map(str, run.request.resume.get("claimed_remote_job_ids") or ()))
         try:
-            found = await self._find_created(payload, run)
+            found = await self._find_created(payload, run, claimed=claimed)
         except (ProviderError, httpx.HTTPError, ValueError, KeyError) as exc:
             raise TransientError(
                 f"creating the {self.model} prediction got no usable answer ({cause}), and "
@@ -456,8 +502,22 @@ class ReplicateHandler:
         run.request.telemetry.emit(PREDICTION_ADOPTED, prediction_id=found.id, cause=cause)
         return found
 
-    async def _find_created(self, payload: Mapping[str, Any], run: _Run) -> PredictionView | None:
-        """The newest listed prediction of this model and input created since the send."""
+    async def _find_created(
+        self,
+        payload: Mapping[str, Any],
+        run: _Run,
+        *,
+        claimed: frozenset[str] = frozenset(),
+    ) -> PredictionView | None:
+        """The listed prediction of this model and input, owned by no job, created closest to
+        the send (no earlier than ``adopt_window`` seconds before it, the clock difference
+        allowed with Replicate).
+
+        Predictions this handler made, and those in ``claimed`` (the movie's), are skipped. A
+        create reaches Replicate milliseconds after it is sent, so of several candidates (other
+        runs sending the same input to the same model around the same time) the closest in
+        time is ours; docs/reliability.md says what is left.
+        """
         _, http, _ = self._clients()
         response = await http.get("/v1/predictions")
         if response.status_code >= 400:
@@ -469,16 +529,19 @@ class ReplicateHandler:
             )
         wanted = _canonical(payload)
         since = (run.sent_at or 0.0) - self.settings.adopt_window
+        best: tuple[float, Mapping[str, Any]] | None = None
         for item in response.json().get("results", []):
             if item.get("model") != self.model or item.get("id") in self._known:
                 continue
-            if _canonical(item.get("input")) != wanted:
+            if item.get("id") in claimed or _canonical(item.get("input")) != wanted:
                 continue
             created = _timestamp(item.get("created_at"))
-            if created is not None and created < since:
-                continue
-            return PredictionView.from_json(item)
-        return None
+            if created is None or created < since:
+                continue  # no creation time: cannot prove it is ours
+            distance = abs(created - (run.sent_at or 0.0))
+            if best is None or distance < best[0]:
+                best = (distance, item)
+        return PredictionView.from_json(best[1]) if best is not None else None
 
     # -- poll --------------------------------------------------------------------------
     async def _wait(

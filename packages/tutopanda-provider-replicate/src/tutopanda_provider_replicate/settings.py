@@ -25,7 +25,8 @@ class HandlerSettings:
         adopt_grace: seconds to wait, after a create whose answer was lost, before listing
             predictions to see whether it was created.
         adopt_window: seconds of clock difference allowed when matching a listed prediction's
-            ``created_at`` against the time the create was sent.
+            ``created_at`` against the time the create was sent (2 s: a wider window lets a
+            run adopt another run's prediction of the same input made just before its own).
         read_facts: read media facts from stored files (Pillow/PyAV when installed).
     """
 
@@ -38,7 +39,7 @@ class HandlerSettings:
     cancel_timeout: float = 10.0
     download_timeout: float = 60.0
     adopt_grace: float = 1.0
-    adopt_window: float = 30.0
+    adopt_window: float = 2.0
     read_facts: bool = True
 
     @classmethod

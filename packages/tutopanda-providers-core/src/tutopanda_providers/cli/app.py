@@ -240,8 +240,20 @@ def run(
         ),
     ] = 0.0,
     json_out: JsonOption = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Also show each job's inputs and full errors."),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No progress, only the summary and errors."),
+    ] = False,
 ) -> None:
-    """Run a lesson plan layer by layer; show progress, a summary and the live cost."""
+    """Run a lesson plan layer by layer; show progress, a summary and the live cost.
+
+    Progress is one plain line per job state change when stderr is not a terminal. SIGINT
+    and SIGTERM stop the run alike (remote jobs canceled; exit 130 or 143).
+    """
     from tutopanda_providers.cli import running
 
     running.run(
@@ -260,6 +272,8 @@ def run(
         force=force,
         wait=wait,
         json_out=json_out,
+        verbose=verbose,
+        quiet=quiet,
     )
 
 

@@ -22,6 +22,9 @@ FILES = 6
 INTERNAL = 70
 #: Stopped by Ctrl-C (SIGINT), as shells report it (128 + 2).
 INTERRUPTED = 130
+#: Stopped by SIGTERM (what a container or CI runner sends), as shells report it (128 + 15);
+#: ``run`` stops the same way as on Ctrl-C: remote jobs canceled, a summary, how to resume.
+TERMINATED = 143
 
 __all__ = [
     "BUDGET",
@@ -32,5 +35,6 @@ __all__ = [
     "JOBS_FAILED",
     "OK",
     "PROVIDER",
+    "TERMINATED",
     "USAGE",
 ]

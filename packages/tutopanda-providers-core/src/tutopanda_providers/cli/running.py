@@ -187,29 +187,111 @@ def _split(items: Sequence[str]) -> frozenset[str]:
     return frozenset(p.strip() for item in items for p in item.split(",") if p.strip())
 
 
+def _status_label(outcome: JobOutcome) -> str:
+    if outcome.status == "succeeded":
+        return "done (mocked)" if outcome.mocked else "done (live)"
+    return outcome.status
+
+
 class _ProgressListener:
-    """One progress bar per job, driven by the runner's callbacks."""
+    """One progress bar per job, driven by the runner's callbacks (stderr is a terminal)."""
 
     def __init__(self, progress: Progress, previews: Sequence[str]) -> None:
+        from tutopanda_providers.cli.render import text
+
         self.progress = progress
         self.tasks: dict[str, TaskID] = {
-            job: progress.add_task(job, total=1, status="waiting", start=False) for job in previews
+            # Job ids come from the plan: never read as markup.
+            job: progress.add_task(text(job).markup, total=1, status="waiting", start=False)
+            for job in previews
         }
 
     def job_started(self, preview: JobPreview) -> None:
         task = self.tasks[preview.job.id]
         self.progress.start_task(task)
-        self.progress.update(task, status=f"{preview.mode} {preview.descriptor}")
+        self.progress.update(task, status=_escape(f"{preview.mode} {preview.descriptor}"))
 
     def job_finished(self, outcome: JobOutcome) -> None:
         task = self.tasks[outcome.job_id]
         self.progress.start_task(task)
-        label = (
-            outcome.status
-            if outcome.status != "succeeded"
-            else ("done (mocked)" if outcome.mocked else "done (live)")
-        )
-        self.progress.update(task, completed=1, status=label)
+        self.progress.update(task, completed=1, status=_escape(_status_label(outcome)))
+
+    def waiting_for_lock(self, timeout: float) -> None:
+        _say_waiting(timeout)
+
+
+def _escape(value: str) -> str:
+    from rich.markup import escape
+
+    return escape(value)
+
+
+def _say_waiting(timeout: float) -> None:
+    import sys
+
+    sys.stderr.write(
+        f"waiting up to {timeout:g}s for another run of this movie to finish (--wait)\n"
+    )
+    sys.stderr.flush()
+
+
+class LineListener:
+    """One plain line on stderr per job state change, as it happens (stderr is not a
+    terminal: a CI log, a file); nothing is redrawn, so every line stays readable.
+
+    Lines look like ``12:04:31 narration_0 started live replicate/minimax/speech-02-hd`` and
+    ``12:04:39 narration_0 succeeded 8.1s $0.0120``; ``verbose`` adds each job's inputs and the
+    full error; ``quiet`` prints none of them.
+    """
+
+    def __init__(self, *, verbose: bool = False, quiet: bool = False, stream: Any = None) -> None:
+        import sys
+
+        self.verbose = verbose
+        self.quiet = quiet
+        self.stream = stream if stream is not None else sys.stderr
+
+    def _line(self, text: str) -> None:
+        if self.quiet:
+            return
+        import time
+
+        self.stream.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+        self.stream.flush()
+
+    def job_started(self, preview: JobPreview) -> None:
+        self._line(f"{preview.job.id} started {preview.mode} {preview.descriptor}")
+        if self.verbose and preview.payload is not None:
+            inputs = json.dumps(preview.payload, sort_keys=True, default=str)
+            self._line(f"{preview.job.id} inputs {inputs[:500]}")
+
+    def job_finished(self, outcome: JobOutcome) -> None:
+        seconds = f"{outcome.duration_ms / 1000:.1f}s"
+        if outcome.status == "succeeded":
+            spent = "$0 (mocked)" if outcome.mocked else cost_text(outcome.cost).split(" (")[0]
+            self._line(f"{outcome.job_id} succeeded {seconds} {spent} {outcome.model}")
+        elif outcome.status == "skipped":
+            self._line(f"{outcome.job_id} skipped (up to date, kept) $0")
+        else:
+            message = str((outcome.error or {}).get("message", ""))
+            if not self.verbose and len(message) > 160:
+                message = message[:157] + "..."
+            self._line(f"{outcome.job_id} {outcome.status} {seconds}: {message}")
+
+    def waiting_for_lock(self, timeout: float) -> None:
+        _say_waiting(timeout)
+
+
+def _listener(json_out: bool, verbose: bool, quiet: bool) -> LineListener | None:
+    """Plain lines when stderr is not a terminal (or with ``-v`` and ``--json``); ``None``
+    when Rich progress bars should be drawn instead."""
+    import sys
+
+    if json_out:
+        return LineListener(verbose=verbose, quiet=not verbose)
+    if quiet or not sys.stderr.isatty():
+        return LineListener(verbose=verbose, quiet=quiet)
+    return None
 
 
 def run(
@@ -228,11 +310,19 @@ def run(
     force: bool,
     json_out: bool,
     wait: float = 0.0,
+    verbose: bool = False,
+    quiet: bool = False,
 ) -> None:
-    """The ``run`` command."""
+    """The ``run`` command.
+
+    SIGINT (Ctrl-C) and SIGTERM stop a run alike: the jobs in flight are canceled with their
+    remote jobs, the stop is logged, a summary says what finished, what was canceled and how
+    to resume (one JSON document with ``--json``), and the exit code is 130 or 143.
+    """
     from tutopanda_providers.runner import Runner, RunOptions
 
     movie_dir = movie or Path("out") / plan_path.stem
+    stopped: list[int] = []
     with failures_to_exit_codes(json_out):
         plan, catalog, parsed_overrides = _setup(plan_path, settings_path, overrides)
         options = RunOptions(
@@ -248,24 +338,117 @@ def run(
             force=force,
             lock_timeout=wait,
         )
-        if json_out or dry_run:
+        listener = _listener(json_out, verbose, quiet)
+        if dry_run:
             report = asyncio.run(Runner(plan, catalog, movie_dir, options).run())
+        elif listener is not None:
+            runner = Runner(plan, catalog, movie_dir, options, listener=listener)
+            report = run_until_stopped(runner, stopped, json_out)
         else:
-            report = _run_with_progress(plan, catalog, movie_dir, options)
+            report = _run_with_progress(plan, catalog, movie_dir, options, stopped)
     if dry_run:
         _print_dry_run(report, json_out)
         raise typer.Exit(exitcodes.USAGE if report.problems else exitcodes.OK)
-    code = exitcodes.JOBS_FAILED if report.failed else exitcodes.OK
+    resume = _resume_command(plan_path, movie_dir, live)
+    if stopped:
+        code = exitcodes.TERMINATED if stopped[0] == _SIGTERM else exitcodes.INTERRUPTED
+    else:
+        code = exitcodes.JOBS_FAILED if report.failed else exitcodes.OK
     if json_out:
         data = report.to_dict()
+        if stopped and data.get("interrupted") is not None:
+            data["interrupted"] = {
+                **data["interrupted"],
+                "signal": _signal_name(stopped[0]),
+                "resume": resume,
+            }
         data["exit_code"] = code
         print_json(data)
     else:
         _print_summary(report)
+        if stopped:
+            _print_interruption(report, stopped[0], resume)
     raise typer.Exit(code)
 
 
-def _run_with_progress(plan: Any, catalog: Any, movie_dir: Path, options: Any) -> RunReport:
+_SIGTERM = 15
+
+
+def _signal_name(signum: int) -> str:
+    import signal
+
+    return signal.Signals(signum).name
+
+
+def _resume_command(plan_path: Path, movie_dir: Path, live: bool) -> str:
+    import shlex
+
+    words = ["tutopanda-providers", "run", str(plan_path), "--movie", str(movie_dir)]
+    return shlex.join(words + (["--live"] if live else []))
+
+
+def run_until_stopped(runner: Any, stopped: list[int], json_out: bool = False) -> RunReport:
+    """Run ``runner`` until it ends or SIGINT / SIGTERM arrives; the first signal cancels it.
+
+    The runner's cancel path cancels every job in flight (each handler cancels its remote job,
+    shielded, on the way out) and logs the stop; the report it kept is returned, with
+    ``interrupted`` set, and the signal's number is appended to ``stopped``. A second signal
+    while that is under way is ignored (the cancels are bounded by each handler's timeout).
+
+    Raises:
+        typer.Exit: a signal came before any job was started: nothing was called; said on
+            stderr (one JSON document with ``json_out``), exit 130 or 143.
+    """
+    import signal
+
+    async def main() -> RunReport | None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def stop(signum: int) -> None:
+            if not stopped:
+                stopped.append(signum)
+                task.cancel()
+
+        installed = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop, int(sig))
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                pass
+        try:
+            report: RunReport = await runner.run()
+            return report
+        except asyncio.CancelledError:
+            if not stopped:
+                raise
+            task.uncancel()
+            result: RunReport | None = runner.report
+            return result
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+
+    report = asyncio.run(main())
+    if report is None:  # stopped before any job started (preview, warm start)
+        name = _signal_name(stopped[0])
+        code = exitcodes.TERMINATED if stopped[0] == _SIGTERM else exitcodes.INTERRUPTED
+        message = f"stopped by {name} before any job started; nothing was called"
+        if json_out:
+            print_json({"error": {"kind": "interrupted", "message": message}, "exit_code": code})
+        else:
+            import sys
+
+            sys.stderr.write(message + "\n")
+        raise typer.Exit(code)
+    return report
+
+
+def _run_with_progress(
+    plan: Any, catalog: Any, movie_dir: Path, options: Any, stopped: list[int]
+) -> RunReport:
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from tutopanda_providers.runner import Runner
@@ -281,7 +464,7 @@ def _run_with_progress(plan: Any, catalog: Any, movie_dir: Path, options: Any) -
     ) as progress:
         listener = _ProgressListener(progress, [job.id for job in plan.ordered()])
         runner = Runner(plan, catalog, movie_dir, options, listener=listener)
-        return asyncio.run(runner.run())
+        return run_until_stopped(runner, stopped)
 
 
 def _short_facts(record: dict[str, Any]) -> str:
@@ -296,17 +479,19 @@ def _short_facts(record: dict[str, Any]) -> str:
 
 
 def _print_summary(report: RunReport) -> None:
-    from rich.table import Table
+    from tutopanda_providers.cli.render import table, text
 
     out = console()
-    table = Table(title=f"{report.plan} -> {report.movie}", title_justify="left")
-    table.add_column("job", no_wrap=True)
-    table.add_column("model", overflow="fold", min_width=22, max_width=42)
-    table.add_column("status", no_wrap=True)
-    table.add_column("artefacts", overflow="fold")
-    table.add_column("time", justify="right", no_wrap=True)
-    table.add_column("cost", justify="right", no_wrap=True)
-    table.add_column("live", justify="right", no_wrap=True)
+    summary = table(
+        f"{report.plan} -> {report.movie}",
+        "job",
+        "model",
+        "status",
+        "artefacts",
+        "time",
+        "cost",
+        "live",
+    )
     for o in report.outcomes:
         if o.status in ("succeeded", "skipped"):
             status = ("mocked" if o.mocked else "live") + (
@@ -317,19 +502,19 @@ def _print_summary(report: RunReport) -> None:
             status = o.status.upper()
             artefacts = str((o.error or {}).get("message", ""))[:160]
         spent = "$0" if o.status == "skipped" or o.mocked else cost_text(o.cost).split(" (")[0]
-        table.add_row(
-            o.job_id,
-            o.model,
-            status,
-            artefacts,
-            f"{o.duration_ms / 1000:.1f}s",
-            spent if o.status in ("succeeded", "skipped") else "-",
-            cost_text(o.estimated_live).split(" (")[0],
+        summary.add_row(
+            text(o.job_id),
+            text(o.model),
+            text(status),
+            text(artefacts),
+            text(f"{o.duration_ms / 1000:.1f}s"),
+            text(spent if o.status in ("succeeded", "skipped") else "-"),
+            text(cost_text(o.estimated_live).split(" (")[0]),
         )
-    out.print(table)
+    out.print(summary)
     for o in report.failed:
         message = (o.error or {}).get("message", "")
-        out.print(f"failed: {o.job_id}: {message}", markup=False, style="red")
+        out.print(text(f"failed: {o.job_id}: {message}", "red"))
     mocked = sum(1 for o in report.outcomes if o.mocked and o.status in ("succeeded", "skipped"))
     out.print(
         f"{len(report.outcomes)} jobs: {mocked} mocked, "
@@ -346,29 +531,60 @@ def _print_summary(report: RunReport) -> None:
     )
 
 
+def _print_interruption(report: RunReport, signum: int, resume: str) -> None:
+    """What a stopped run did and how to go on (stderr: stdout keeps the summary)."""
+    done = report.interrupted or {}
+    finished, canceled = done.get("finished", []), done.get("canceled", [])
+    not_started = done.get("not_started", [])
+    lines = [
+        f"stopped by {_signal_name(signum)}: {len(finished)} job(s) finished and kept, "
+        f"{len(canceled)} canceled (their remote jobs canceled too), "
+        f"{len(not_started)} not started",
+    ]
+    if canceled:
+        lines.append(f"canceled: {', '.join(canceled)}")
+    lines.append(f"to resume (finished jobs are not paid for again): {resume}")
+    import sys
+
+    # Plain writes: a wrapped command could not be copied and pasted.
+    sys.stderr.write("".join(f"{line}\n" for line in lines))
+    sys.stderr.flush()
+
+
 def _print_dry_run(report: RunReport, json_out: bool) -> None:
     if json_out:
         data = report.to_dict()
         data["exit_code"] = exitcodes.USAGE if report.problems else exitcodes.OK
         print_json(data)
         return
-    from rich.table import Table
+    from tutopanda_providers.cli.render import table as new_table
+    from tutopanda_providers.cli.render import text
 
     out = console()
-    table = Table(title=f"dry run of {report.plan} (nothing called)")
-    for column in ("job", "model", "mode", "payload", "estimate", "problems"):
-        table.add_column(column, overflow="fold")
+    table = new_table(
+        f"dry run of {report.plan} (nothing called)",
+        "job",
+        "model",
+        "mode",
+        "payload",
+        "estimate",
+        "problems",
+    )
     for p in report.previews:
         payload = json.dumps(p.payload, sort_keys=True, default=str) if p.payload else "-"
         if len(payload) > 300:
             payload = payload[:297] + "..."
         table.add_row(
-            p.job.id + (" *" if p.uses_samples else "") + (" (up to date)" if p.up_to_date else ""),
-            str(p.descriptor),
-            p.mode,
-            payload,
-            cost_text(p.estimate),
-            "; ".join(p.problems) or "ok",
+            text(
+                p.job.id
+                + (" *" if p.uses_samples else "")
+                + (" (up to date)" if p.up_to_date else "")
+            ),
+            text(p.descriptor),
+            text(p.mode),
+            text(payload),
+            text(cost_text(p.estimate)),
+            text("; ".join(p.problems) or "ok"),
         )
     out.print(table)
     if any(p.uses_samples for p in report.previews):

@@ -5,6 +5,14 @@ A job is skipped when the manifest holds artefacts made from its fingerprint and
 exist; prepared again only when an upstream job's outputs differ from those it was prepared
 with; blocked when an upstream job failed. A remote job whose id was logged but whose result
 never was (the run died) is resumed: its request carries ``resume={"remote_job_id": ...}``.
+A live job whose start was logged but whose remote job id never was (the run died while the
+create was in flight) is sent with ``resume={"adopt_since": <time the start was logged>,
+"claimed_remote_job_ids": [...]}``: the handler first looks for what that create may have made.
+
+When the run is canceled (the CLI cancels it on SIGINT and SIGTERM), each job in flight is
+canceled with it (the handler cancels its remote job on the way out), recorded as
+``job.canceled`` and reported with status ``canceled``; :attr:`Execution.outcomes` keeps what
+had finished, so the runner can say what to resume.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers.contracts import Artefact, Cost, Descriptor, JobInfo, ProviderError
@@ -85,32 +93,58 @@ class Execution:
     concurrency: int
     timeout: float | None
     force: bool
+    #: Every job's outcome so far, by job id (read it after a canceled :meth:`run`).
+    outcomes: dict[str, JobOutcome] = field(default_factory=dict)
 
     async def run(self, plan: Plan, previews: list[JobPreview]) -> list[JobOutcome]:
-        """Run every job of ``plan``, layer by layer; the outcomes in the order of ``previews``."""
+        """Run every job of ``plan``, layer by layer; the outcomes in the order of ``previews``.
+
+        Raises:
+            asyncio.CancelledError: the run was canceled; the jobs in flight were canceled and
+                recorded (``job.canceled``), and :attr:`outcomes` holds every job that ended.
+        """
         by_id = {p.job.id: p for p in previews}
         outputs: dict[str, list[Artefact]] = {}
-        outcomes: dict[str, JobOutcome] = {}
+        outcomes = self.outcomes
         in_flight = self.recorder.movie.in_flight()
+        # Every remote job this movie ever reported: never adopted for another job.
+        self.recorder.claimed.update(self.recorder.movie.remote_job_ids())
         semaphore = asyncio.Semaphore(self.concurrency)
 
         async def one(job_id: str) -> None:
             prepared = by_id[job_id]
             bad = [
-                d for d in prepared.job.depends_on if outcomes[d].status in ("failed", "blocked")
+                d
+                for d in prepared.job.depends_on
+                if outcomes[d].status in ("failed", "blocked", "canceled")
             ]
             if bad:
                 outcome = outcome_of(prepared, "blocked")
                 outcome.error = {"message": f"not run: upstream {', '.join(bad)} did not succeed"}
             else:
-                async with semaphore:
-                    outcome = await self.run_job(prepared, outputs, in_flight.get(job_id))
+                started = time.perf_counter()
+                try:
+                    async with semaphore:
+                        outcome = await self.run_job(prepared, outputs, in_flight.get(job_id))
+                except asyncio.CancelledError:
+                    outcomes[job_id] = self._canceled(prepared, started)
+                    self.listener.job_finished(outcomes[job_id])
+                    raise
             outcomes[job_id] = outcome
             self.listener.job_finished(outcome)
 
         try:
             for layer in plan.layers:
-                await asyncio.gather(*(one(job_id) for job_id in layer))
+                tasks = [asyncio.ensure_future(one(job_id)) for job_id in layer]
+                try:
+                    await asyncio.gather(*tasks)
+                except asyncio.CancelledError:
+                    # gather gives up at the first canceled job; the others are still on their
+                    # way out (canceling their remote jobs): wait for every one to record itself.
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+                    raise
         finally:
             self.recorder.flush()
         return [outcomes[p.job.id] for p in previews]
@@ -135,7 +169,7 @@ class Execution:
         handler = prepared.handler
         if prepared.failure is not None or handler is None or prepared.payload is None:
             return _fail(outcome, prepared.failure or {"kind": "unexpected"}, started)
-        resume = resume_of(pending, prepared)
+        resume = resume_of(pending, prepared, self.recorder.claimed)
         info = JobInfo(
             id=prepared.job.id,
             producer=prepared.job.producer,
@@ -166,7 +200,9 @@ class Execution:
             else:
                 error = {"kind": "unexpected", "message": f"{type(exc).__name__}: {exc}"}
                 outcome.tried = [str(prepared.descriptor)]
-            self.recorder.job_failed(prepared.job.id, str(prepared.descriptor), error)
+            self.recorder.job_failed(
+                prepared.job.id, str(prepared.descriptor), error, tried=outcome.tried
+            )
             return _fail(outcome, error, started)
         served = Descriptor(
             provider=result.provider.provider,
@@ -180,6 +216,22 @@ class Execution:
         await self.recorder.produced(outcome, result, prepared, info, served, estimate)
         outputs[prepared.job.id] = result.artefacts
         outcome.duration_ms = (time.perf_counter() - started) * 1000
+        return outcome
+
+    def _canceled(self, prepared: JobPreview, started: float) -> JobOutcome:
+        """The outcome of a job the run's cancellation stopped, recorded when it had started."""
+        outcome = outcome_of(prepared, "canceled")
+        remote = self.recorder.remote_ids.get(prepared.job.id)
+        if self.recorder.started(prepared.job.id):
+            outcome.duration_ms = (time.perf_counter() - started) * 1000
+            outcome.error = {
+                "kind": "canceled",
+                "message": "canceled: the run was stopped"
+                + (f"; remote job {remote} was canceled too" if remote else ""),
+            }
+            self.recorder.job_canceled(prepared.job.id, str(prepared.descriptor), remote)
+        else:
+            outcome.error = {"kind": "canceled", "message": "not started: the run was stopped"}
         return outcome
 
     def _fallback_estimate(self, prepared: JobPreview, served: Descriptor) -> Cost:

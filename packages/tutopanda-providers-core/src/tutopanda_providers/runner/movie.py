@@ -21,12 +21,13 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tutopanda_providers.runner.errors import FileProblemError, MovieBusyError, file_access_error
+from tutopanda_providers.runner.portable import locate_blobs, portable, portable_path
 
 MANIFEST = "manifest.json"
 EVENTS = "events.jsonl"
@@ -41,6 +42,8 @@ JOB_STARTED = "job.started"
 JOB_SKIPPED = "job.skipped"
 JOB_FAILED = "job.failed"
 JOB_REMOTE = "job.remote_started"
+JOB_CANCELED = "job.canceled"
+RUN_INTERRUPTED = "run.interrupted"
 ARTEFACT_PRODUCED = "artefact.produced"
 
 
@@ -146,6 +149,29 @@ def read_json(path: Path, default: Any) -> Any:
     return data
 
 
+def _started_in_flight(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a ``job.started`` event leaves in flight: a live start may have sent a create.
+
+    A start that resumed a remote job keeps that job's id; one that was itself looking for an
+    earlier lost create keeps the earlier time, so a crash of the re-run loses neither.
+    """
+    if event.get("mode") != "live" or not isinstance(event.get("ts"), int | float):
+        return None
+    found = {
+        "fingerprint": event.get("fingerprint"),
+        "fingerprint_scheme": event.get("fingerprint_scheme"),
+        "model": event.get("model"),
+    }
+    resume = event.get("resume") if isinstance(event.get("resume"), Mapping) else {}
+    assert isinstance(resume, Mapping)
+    remote = resume.get("remote_job_id") or resume.get("prediction_id")
+    if isinstance(remote, str) and remote:
+        return {"remote_job_id": remote, **found}
+    since = resume.get("adopt_since")
+    earlier = since if isinstance(since, int | float) else event["ts"]
+    return {"sent_after": min(float(earlier), float(event["ts"])), **found}
+
+
 class MovieStore:
     """Reads and writes one movie folder (see the module docs for its layout)."""
 
@@ -153,6 +179,9 @@ class MovieStore:
         self.folder = Path(folder)
         self.movie_id = self.folder.resolve().name
         self._log_repaired = False
+        #: Old folder URI -> current one, for records an older version wrote with absolute
+        #: paths before the movie was moved (filled by :meth:`manifest`).
+        self.relocations: dict[str, str] = {}
 
     @property
     def blobs_root(self) -> str:
@@ -161,8 +190,16 @@ class MovieStore:
 
     # -- lock ---------------------------------------------------------------------------
     @contextmanager
-    def locked(self, timeout: float = 0.0) -> Iterator[None]:
-        """Hold the movie's lock; raise :class:`MovieBusyError` if another run holds it."""
+    def locked(
+        self, timeout: float = 0.0, on_wait: Callable[[float], None] | None = None
+    ) -> Iterator[None]:
+        """Hold the movie's lock; raise :class:`MovieBusyError` if another run holds it.
+
+        Args:
+            timeout: seconds to wait for another run to release it (0: do not wait).
+            on_wait: called with ``timeout`` once, when the lock is held by another run and
+                this one starts waiting (the CLI says so).
+        """
         from filelock import FileLock, Timeout
 
         try:
@@ -177,11 +214,19 @@ class MovieStore:
             )
         lock = FileLock(str(self.folder / LOCK))
         try:
-            lock.acquire(timeout=timeout)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                if timeout <= 0:
+                    raise
+                if on_wait is not None:
+                    on_wait(timeout)
+                lock.acquire(timeout=timeout)
         except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
+            waited = f" after waiting {timeout:g}s" if timeout > 0 else ""
             raise MovieBusyError(
-                f"another run is using the movie at {self.folder} (it holds {LOCK}); "
-                "wait for it to finish or use another --movie folder"
+                f"another run is using the movie at {self.folder} (it holds {LOCK}){waited}; "
+                "wait for it to finish (--wait SECONDS waits for it) or use another --movie folder"
             ) from None
         except OSError as exc:
             raise file_access_error(exc, str(self.folder), what="the movie folder") from None
@@ -207,11 +252,15 @@ class MovieStore:
             record = event.get("manifest_record")
             if event.get("type") == ARTEFACT_PRODUCED and isinstance(record, dict):
                 data["jobs"][str(event.get("job_id"))] = record
+        # Blob URIs are recorded relative to the movie (older movies: absolute): make them
+        # point at where the movie is now (see runner/portable.py).
+        data["jobs"] = locate_blobs(data["jobs"], self.folder, self.relocations)
         return data
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         """Replace the manifest atomically."""
         data = dict(manifest)
+        data["jobs"] = portable(data.get("jobs") or {}, self.folder)
         data["updated_at"] = time.time()
         write_text_atomic(self.folder / MANIFEST, manifest_text(data))
 
@@ -227,7 +276,7 @@ class MovieStore:
         Raises:
             FileAccessError: the movie folder cannot be written.
         """
-        record = {"ts": time.time(), **event}
+        record = {"ts": time.time(), **portable(event, self.folder)}
         line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode("utf-8")
         try:
             if not self._log_repaired:
@@ -317,10 +366,14 @@ class MovieStore:
         return found
 
     def in_flight(self) -> dict[str, dict[str, Any]]:
-        """Remote jobs started and never finished, by job id.
+        """Live jobs started and never finished, by job id.
 
-        Each is ``{remote_job_id, fingerprint, fingerprint_scheme, model}``; logs written before
-        the remote-job callback said ``prediction_id``, and are read the same way.
+        Each is ``{remote_job_id, fingerprint, fingerprint_scheme, model}`` once a remote job
+        was reported, else ``{sent_after, fingerprint, fingerprint_scheme, model}`` (a live
+        start logged before its create was sent: the create may have reached the provider).
+        Logs written before the remote-job callback said ``prediction_id``, and are read the
+        same way. A job canceled when a run was stopped is not in flight: its remote job was
+        canceled.
         """
         pending: dict[str, dict[str, Any]] = {}
         for event in self.events():
@@ -328,16 +381,31 @@ class MovieStore:
             if not isinstance(job, str):
                 continue
             kind = event.get("type")
-            if kind == JOB_REMOTE:
+            if kind == JOB_STARTED:
+                started = _started_in_flight(event)
+                if started is None:
+                    pending.pop(job, None)
+                else:
+                    pending[job] = started
+            elif kind == JOB_REMOTE:
                 pending[job] = {
                     "remote_job_id": event.get("remote_job_id") or event.get("prediction_id"),
                     "fingerprint": event.get("fingerprint"),
                     "fingerprint_scheme": event.get("fingerprint_scheme"),
                     "model": event.get("model"),
                 }
-            elif kind in (ARTEFACT_PRODUCED, JOB_FAILED):
+            elif kind in (ARTEFACT_PRODUCED, JOB_FAILED, JOB_CANCELED):
                 pending.pop(job, None)
         return pending
+
+    def remote_job_ids(self) -> set[str]:
+        """Every remote job id this movie's event log names (claimed by one of its jobs)."""
+        found: set[str] = set()
+        for event in self.events():
+            remote = event.get("remote_job_id") or event.get("prediction_id")
+            if isinstance(remote, str) and remote:
+                found.add(remote)
+        return found
 
     # -- overrides and selections -------------------------------------------------------
     def config(self) -> dict[str, Any]:
@@ -362,8 +430,12 @@ class MovieStore:
         return data
 
     def write_config(self, config: Mapping[str, Any]) -> None:
-        """Replace ``config.json`` atomically."""
-        write_json_atomic(self.folder / CONFIG, dict(config))
+        """Replace ``config.json`` atomically (``storage`` relative to the movie when the blobs
+        are inside it, so the folder can move)."""
+        data = dict(config)
+        if isinstance(data.get("storage"), str):
+            data["storage"] = portable_path(data["storage"], self.folder)
+        write_json_atomic(self.folder / CONFIG, data)
 
     def providers(self) -> dict[str, Any]:
         """``providers.json``: the selections of the last run."""
@@ -379,6 +451,7 @@ __all__ = [
     "ARTEFACT_PRODUCED",
     "CONFIG",
     "EVENTS",
+    "JOB_CANCELED",
     "JOB_FAILED",
     "JOB_REMOTE",
     "JOB_SKIPPED",
@@ -386,6 +459,7 @@ __all__ = [
     "MANIFEST",
     "PROVIDERS",
     "RUN_FINISHED",
+    "RUN_INTERRUPTED",
     "RUN_STARTED",
     "MovieStore",
     "manifest_text",

@@ -17,6 +17,7 @@ from tutopanda_providers.handler import model_inputs, request_fingerprint
 from tutopanda_providers.pricing import estimate_cost
 from tutopanda_providers.runner.catalog import Catalog, CatalogEntry
 from tutopanda_providers.runner.plan import Job, Plan
+from tutopanda_providers.runner.portable import location_free, relocated
 from tutopanda_providers.runner.recording import artefacts_from, matches_record
 from tutopanda_providers.runner.references import BadReferenceError, resolve_inputs
 from tutopanda_providers.runner.reports import JobPreview
@@ -49,6 +50,8 @@ class JobPreparer:
         self.registry = registry
         self.catalog = catalog
         self.store = store
+        #: Old → new movie folder URIs (see :func:`~tutopanda_providers.runner.portable.relocated`).
+        self.relocations: dict[str, str] = {}
 
     def prepare(self, job: Job, outputs: Mapping[str, list[Artefact]]) -> JobPreview:
         """Prepare ``job`` against ``outputs`` (the artefacts of the jobs it depends on)."""
@@ -86,8 +89,18 @@ class JobPreparer:
             prepared.failure = exc.to_dict()
             return prepared
         prepared.fingerprint = request_fingerprint(
-            descriptor, prepared.mode, prepared.handler.version, prepared.payload, prepared.upstream
+            descriptor,
+            prepared.mode,
+            prepared.handler.version,
+            location_free(prepared.payload, prepared.upstream),
+            prepared.upstream,
         )
+        prepared.located_fingerprints = [
+            request_fingerprint(
+                descriptor, prepared.mode, prepared.handler.version, payload, prepared.upstream
+            )
+            for payload in [prepared.payload, *relocated(prepared.payload, self.relocations)]
+        ]
         return prepared
 
     def still_current(self, prepared: JobPreview, outputs: Mapping[str, list[Artefact]]) -> bool:

@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 
 #: Seconds between rewrites of ``manifest.json`` during a run (always written at the end).
 MANIFEST_WRITE_INTERVAL = 1.0
-#: The fingerprint of records and events: 2 is :func:`request_fingerprint` (environment and
-#: upstream artefacts included); records without it have the scheme-1 fingerprint.
-FINGERPRINT_SCHEME = 2
+#: The fingerprint of records and events: 3 is :func:`request_fingerprint` of the inputs with
+#: upstream blobs by hash (the movie can move); 2 had their paths (matched against
+#: ``JobPreview.located_fingerprints``); records without it have the scheme-1 fingerprint.
+FINGERPRINT_SCHEME = 3
 
 
 def legacy_fingerprint(
@@ -49,6 +50,8 @@ def legacy_fingerprint(
 def _matches(fingerprint: Any, scheme: Any, prepared: JobPreview, environment: Any) -> bool:
     if not fingerprint or prepared.fingerprint is None:
         return False
+    if scheme == 2:
+        return fingerprint in prepared.located_fingerprints
     if scheme is not None:
         return bool(fingerprint == prepared.fingerprint)
     if environment not in (None, prepared.descriptor.environment):
@@ -70,17 +73,37 @@ def matches_record(record: Mapping[str, Any], prepared: JobPreview) -> bool:
     )
 
 
-def resume_of(pending: Mapping[str, Any] | None, prepared: JobPreview) -> dict[str, Any]:
-    """What to resume for ``prepared``: ``{"remote_job_id": ...}`` when the event log holds a
-    remote job started for the same fingerprint and model and never finished, else ``{}``."""
-    if not pending or not pending.get("remote_job_id"):
+def resume_of(
+    pending: Mapping[str, Any] | None,
+    prepared: JobPreview,
+    claimed: set[str] | frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """What to resume for ``prepared`` from the event log's unfinished start (``pending``).
+
+    * ``{"remote_job_id": ...}``: a remote job was reported for the same fingerprint and
+      model and never finished: the handler picks it up.
+    * ``{"adopt_since": t, "claimed_remote_job_ids": [...]}``: a live start was logged at
+      ``t`` (before the create was sent) and no remote job id ever was: the create may have
+      reached the provider with its answer lost in the crash. The handler looks for a remote
+      job of this model and inputs created at or after ``t`` that is not one of ``claimed``
+      (every remote job the movie already knows) and adopts it instead of creating another.
+    * ``{}``: nothing to resume.
+    """
+    if not pending:
         return {}
     if pending.get("model") not in (None, str(prepared.descriptor)):
         return {}
     # A scheme-1 event cannot tell the environment; the model and inputs must still match.
     if not _matches(pending.get("fingerprint"), pending.get("fingerprint_scheme"), prepared, None):
         return {}
-    return {"remote_job_id": pending["remote_job_id"]}
+    if pending.get("remote_job_id"):
+        return {"remote_job_id": pending["remote_job_id"]}
+    if pending.get("sent_after") is not None and prepared.mode == "live":
+        return {
+            "adopt_since": float(pending["sent_after"]),
+            "claimed_remote_job_ids": sorted(claimed),
+        }
+    return {}
 
 
 def artefact_record(artefact: Artefact, mocked: bool) -> dict[str, Any]:
@@ -107,14 +130,27 @@ class RunRecorder:
         self.movie = movie
         self.manifest = manifest
         self._lock = asyncio.Lock()
-        self._dirty = False
+        # A moved movie that an older version recorded with absolute paths: rewrite its
+        # manifest (relative paths) even when every job is kept.
+        self._dirty = bool(movie.relocations)
         self._written = 0.0
+        #: Remote job ids the movie already knows (never adopted for another job).
+        self.claimed: set[str] = set()
+        #: The remote job of each job of this run, once reported.
+        self.remote_ids: dict[str, str] = {}
+        self._started: set[str] = set()
+
+    def started(self, job_id: str) -> bool:
+        """True when this run logged ``job.started`` for ``job_id``."""
+        return job_id in self._started
 
     def remote_job_callback(self, prepared: JobPreview) -> Any:
         """The ``on_remote_job`` callback of a job's request: logs the id durably at once."""
         job_id, fingerprint = prepared.job.id, prepared.fingerprint
 
         def record(remote: RemoteJob) -> None:
+            self.remote_ids[job_id] = remote.id
+            self.claimed.add(remote.id)
             self.movie.append_event(
                 {
                     "type": log.JOB_REMOTE,
@@ -131,7 +167,15 @@ class RunRecorder:
         return record
 
     def job_started(self, prepared: JobPreview, resume: Mapping[str, Any]) -> None:
-        """Log that a job is about to call its model."""
+        """Log that a job is about to call its model.
+
+        A live job's start is written durably (``fsync``) before anything is sent: if the run
+        dies while the create is in flight, the next run knows a paid job may exist and since
+        when (the event's ``ts``), and looks for it before creating another (see
+        :func:`resume_of`).
+        """
+        self._started.add(prepared.job.id)
+        resume = {k: v for k, v in resume.items() if k != "claimed_remote_job_ids"}
         self.movie.append_event(
             {
                 "type": log.JOB_STARTED,
@@ -142,17 +186,39 @@ class RunRecorder:
                 "fingerprint": prepared.fingerprint,
                 "fingerprint_scheme": FINGERPRINT_SCHEME,
                 "resume": dict(resume),
-            }
+            },
+            durable=prepared.mode == "live",
+        )
+
+    def job_canceled(self, job_id: str, model: str, remote_job_id: str | None) -> None:
+        """Log that a job was canceled because the run was stopped (durably: the next run must
+        not resume a remote job that was canceled)."""
+        self.movie.append_event(
+            {
+                "type": log.JOB_CANCELED,
+                "job_id": job_id,
+                "model": model,
+                "remote_job_id": remote_job_id,
+            },
+            durable=True,
         )
 
     def job_skipped(self, job_id: str) -> None:
         """Log that a job was up to date."""
         self.movie.append_event({"type": log.JOB_SKIPPED, "job_id": job_id, "reason": "up to date"})
 
-    def job_failed(self, job_id: str, model: str, error: Mapping[str, Any]) -> None:
-        """Log that a job's call failed."""
+    def job_failed(
+        self, job_id: str, model: str, error: Mapping[str, Any], *, tried: list[str] | None = None
+    ) -> None:
+        """Log that a job's call failed; ``tried`` lists the models tried, primary first."""
         self.movie.append_event(
-            {"type": log.JOB_FAILED, "job_id": job_id, "model": model, "error": dict(error)}
+            {
+                "type": log.JOB_FAILED,
+                "job_id": job_id,
+                "model": model,
+                "error": dict(error),
+                "tried": list(tried or [model]),
+            }
         )
 
     async def produced(
@@ -192,6 +258,7 @@ class RunRecorder:
             "estimated_live": live_estimate.model_dump(mode="json", exclude_none=True),
             "provider": result.provider.model_dump(mode="json", exclude_none=True),
             "fell_back": result.meta.fell_back,
+            "tried": list(outcome.tried),
             "finished_at": time.time(),
         }
         payload = result.event_payload(info)

@@ -14,7 +14,9 @@ from tutopanda_providers.runner.plan import Job
 if TYPE_CHECKING:
     from tutopanda_providers.registry import ResolvedHandler
 
-JobStatus = Literal["succeeded", "skipped", "failed", "blocked", "planned"]
+#: ``canceled``: the run was stopped (a signal) while the job was in flight or before it
+#: started; its remote job, if any, was canceled too.
+JobStatus = Literal["succeeded", "skipped", "failed", "blocked", "planned", "canceled"]
 
 
 @dataclass
@@ -73,7 +75,8 @@ class JobPreview:
         handler: the resolved handler (``None`` when it cannot be resolved; running the job
             then fails with the reason).
         fingerprint: :func:`~tutopanda_providers.handler.request_fingerprint` of the job
-            (what decides its output; also the result cache's key).
+            (what decides its output), with upstream blobs by hash, not path (the movie can
+            move).
         upstream_outputs: the outputs of its dependencies the job was prepared from; when
             execution finds other ones (an upstream job ran), it prepares the job again.
         failure: the error a run records for this job when preparing it failed (a bad
@@ -94,6 +97,9 @@ class JobPreview:
     upstream: dict[str, Artefact] = field(default_factory=dict)
     handler: ResolvedHandler | None = None
     fingerprint: str | None = None
+    #: Scheme-2 fingerprints (upstream blob paths in the inputs): as the job is now, and as
+    #: it was before the movie moved; records of older runs are matched against these.
+    located_fingerprints: list[str] = field(default_factory=list)
     upstream_outputs: dict[str, list[Artefact]] = field(default_factory=dict)
     failure: dict[str, Any] | None = None
 
@@ -186,6 +192,8 @@ class RunReport:
     outcomes: list[JobOutcome] = field(default_factory=list)
     blobs: str = ""
     duration_ms: float = 0.0
+    #: Set when the run was stopped before its end (a signal): ``{"signal": "SIGTERM", ...}``.
+    interrupted: dict[str, Any] | None = None
 
     @property
     def failed(self) -> list[JobOutcome]:
@@ -230,6 +238,7 @@ class RunReport:
             "spent": self.spent().to_dict(),
             "live_estimate": self.live_estimate().to_dict(),
             "problems": self.problems,
+            "interrupted": self.interrupted,
         }
 
 

@@ -17,6 +17,8 @@ the movie's current artefacts to the manifest (with ``mocked`` per artefact).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 from tutopanda_providers.contracts import ConfigurationError, ProducerKind, ProviderError
 from tutopanda_providers.runner import movie as log
 from tutopanda_providers.runner.catalog import Catalog
+from tutopanda_providers.runner.checks import check_fallbacks, plan_problems
 from tutopanda_providers.runner.errors import BudgetRefusedError, FileProblemError
-from tutopanda_providers.runner.execution import Execution
+from tutopanda_providers.runner.execution import Execution, outcome_of
 from tutopanda_providers.runner.locate import where
 from tutopanda_providers.runner.movie import MovieStore
 from tutopanda_providers.runner.plan import Plan
@@ -88,6 +91,9 @@ class Runner:
         self._registry_options = registry_options
         self.catalog = catalog
         self._store: BlobStore | None = None
+        self._execution: Execution | None = None
+        #: The report of the last run, also when it was stopped (a canceled :meth:`run`).
+        self.report: RunReport | None = None
 
     # -- setup ----------------------------------------------------------------------------
     @property
@@ -219,10 +225,15 @@ class Runner:
         """
         self.catalog = self._build_catalog()
         self._check()
-        return preview(self.plan, self._preparer(), self.movie.manifest())
+        manifest = self.movie.manifest()  # first: it finds where a moved movie's blobs are
+        previews = preview(self.plan, self._preparer(), manifest)
+        check_fallbacks(previews, self.registry(), self.catalog)
+        return previews
 
     def _preparer(self) -> JobPreparer:
-        return JobPreparer(self.registry(), self.catalog, self.store)
+        preparer = JobPreparer(self.registry(), self.catalog, self.store)
+        preparer.relocations = self.movie.relocations
+        return preparer
 
     def _refuse_over_budget(self, previews: list[JobPreview]) -> None:
         if self.options.max_cost is None or not self.options.live:
@@ -251,9 +262,15 @@ class Runner:
         """Run the plan (or preview it when ``dry_run``) and return the report.
 
         Raises:
-            FileProblemError: the settings or overrides name models that do not fit.
+            FileProblemError: the settings or overrides name models that do not fit, or a job
+                whose inputs are known before the run (no upstream output in them) has inputs
+                its model or one of its fallbacks refuses: nothing was called.
             BudgetRefusedError: the live estimate exceeds ``max_cost``.
             MovieBusyError: another run holds the movie.
+            asyncio.CancelledError: the run was canceled (the CLI does it on SIGINT and
+                SIGTERM): the jobs in flight were canceled with their remote jobs,
+                ``job.canceled`` and ``run.interrupted`` were logged, and :attr:`report` holds
+                the report with ``interrupted`` set.
         """
         started = time.perf_counter()
         report = RunReport(
@@ -268,7 +285,8 @@ class Runner:
             report.duration_ms = (time.perf_counter() - started) * 1000
             return report
         try:
-            with self.movie.locked(self.options.lock_timeout):
+            on_wait = getattr(self.listener, "waiting_for_lock", None)
+            with self.movie.locked(self.options.lock_timeout, on_wait):
                 return await self._run_locked(report, started)
         finally:
             if self._registry is not None:
@@ -278,6 +296,9 @@ class Runner:
         """The body of :meth:`run`, with the movie locked."""
         previews = self.preview()
         report.previews = previews
+        problems = plan_problems(self.plan, previews)
+        if problems:  # known now: refuse before the first (paid) job, not half-way through
+            raise FileProblemError(self.plan.source, problems)
         self._refuse_over_budget(previews)
         if self.options.live and self.options.warm_start:
             await self._warm_start(previews)
@@ -302,7 +323,11 @@ class Runner:
                 "jobs": len(previews),
             }
         )
-        report.outcomes = await self._execute(previews)
+        try:
+            report.outcomes = await self._execute(previews)
+        except asyncio.CancelledError:
+            self._record_interruption(report, previews, started)
+            raise
         self.movie.write_providers(self._selections(report.outcomes))
         report.duration_ms = (time.perf_counter() - started) * 1000
         self.movie.append_event(
@@ -315,6 +340,51 @@ class Runner:
             }
         )
         return report
+
+    def _record_interruption(
+        self, report: RunReport, previews: list[JobPreview], started: float
+    ) -> None:
+        """Fill ``report`` with what a stopped run did and log ``run.interrupted``.
+
+        Jobs that never started are reported ``canceled`` with "not started"; the report is
+        kept in :attr:`report` (the caller that stopped the run reads it there).
+        """
+        done = self._execution.outcomes if self._execution is not None else {}
+        outcomes = []
+        for p in previews:
+            outcome = done.get(p.job.id)
+            if outcome is None:
+                outcome = outcome_of(p, "canceled")
+                outcome.error = {"kind": "canceled", "message": "not started: the run was stopped"}
+            outcomes.append(outcome)
+        report.outcomes = outcomes
+        report.duration_ms = (time.perf_counter() - started) * 1000
+        finished = [o.job_id for o in outcomes if o.status in ("succeeded", "skipped")]
+        canceled = [
+            o.job_id
+            for o in outcomes
+            if o.status == "canceled" and "not started" not in str((o.error or {}).get("message"))
+        ]
+        report.interrupted = {
+            "finished": finished,
+            "canceled": canceled,
+            "not_started": [
+                o.job_id for o in outcomes if o.status == "canceled" and o.job_id not in canceled
+            ],
+            "failed": [o.job_id for o in outcomes if o.status in ("failed", "blocked")],
+        }
+        self.report = report
+        # A movie that cannot be written: the report still says it all.
+        with contextlib.suppress(ProviderError):
+            self.movie.append_event(
+                {
+                    "type": log.RUN_INTERRUPTED,
+                    **report.interrupted,
+                    "spent": report.spent().to_dict(),
+                    "duration_ms": round(report.duration_ms, 2),
+                },
+                durable=True,
+            )
 
     def _selections(self, outcomes: list[JobOutcome]) -> dict[str, Any]:
         selections = self.catalog.selections()
@@ -339,7 +409,7 @@ class Runner:
             )
 
     async def _execute(self, previews: list[JobPreview]) -> list[JobOutcome]:
-        execution = Execution(
+        self._execution = execution = Execution(
             registry=self.registry(),
             preparer=self._preparer(),
             recorder=RunRecorder(self.movie, self.movie.manifest()),
