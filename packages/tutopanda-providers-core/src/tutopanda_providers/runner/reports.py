@@ -186,6 +186,7 @@ class RunReport:
     outcomes: list[JobOutcome] = field(default_factory=list)
     blobs: str = ""
     duration_ms: float = 0.0
+    page: str | None = None
 
     @property
     def failed(self) -> list[JobOutcome]:
@@ -224,6 +225,7 @@ class RunReport:
             "dry_run": self.dry_run,
             "live": self.live,
             "blobs": self.blobs,
+            "page": self.page,
             "duration_ms": round(self.duration_ms, 2),
             "jobs": [o.to_dict() for o in self.outcomes],
             "previews": [p.to_dict() for p in self.previews],

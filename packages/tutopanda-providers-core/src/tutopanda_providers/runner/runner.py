@@ -41,6 +41,7 @@ from tutopanda_providers.runner.reports import (
     RunReport,
     _NoListener,
 )
+from tutopanda_providers.runner.view import write_human_view
 
 if TYPE_CHECKING:
     from tutopanda_providers.registry import ProviderRegistry, RegistryOptions
@@ -304,6 +305,7 @@ class Runner:
         )
         report.outcomes = await self._execute(previews)
         self.movie.write_providers(self._selections(report.outcomes))
+        report.page = write_human_view(self.movie, self.store, self.plan, report.outcomes)
         report.duration_ms = (time.perf_counter() - started) * 1000
         self.movie.append_event(
             {
