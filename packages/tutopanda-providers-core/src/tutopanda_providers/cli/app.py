@@ -283,6 +283,38 @@ def estimate(
     )
 
 
+@app.command(epilog=examples.STATUS)
+def status(
+    movie: Annotated[Path, typer.Argument(help="The movie folder, e.g. out/lesson.")],
+    plan: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--plan", help="The plan to hold the movie against (default: its last)."),
+    ] = None,
+    settings: SettingsOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Each job's state in a movie (kept, stale, missing, failed), the overrides in force and
+    what the next run would cost live. Calls nothing."""
+    from tutopanda_providers.cli import movie as movie_commands
+
+    movie_commands.status(movie, plan, settings, json_out)
+
+
+@app.command(epilog=examples.PRUNE)
+def prune(
+    movie: Annotated[Path, typer.Argument(help="The movie folder, e.g. out/lesson.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Remove them (without it, only list them).")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """List the blobs no job of the movie refers to (left by overrides and re-runs); --yes
+    removes them."""
+    from tutopanda_providers.cli import movie as movie_commands
+
+    movie_commands.prune(movie, yes, json_out)
+
+
 @app.command(epilog=examples.DOCTOR)
 def doctor(
     plan: Annotated[

@@ -48,3 +48,11 @@ DOCTOR = _examples(
     "tutopanda-providers doctor --live --plan lesson.toml",
     "tutopanda-providers doctor --live --json",
 )
+STATUS = _examples(
+    "tutopanda-providers status out/lesson",
+    "tutopanda-providers status out/lesson --plan lesson.toml --json",
+)
+PRUNE = _examples(
+    "tutopanda-providers prune out/lesson          # lists, removes nothing",
+    "tutopanda-providers prune out/lesson --yes",
+)
