@@ -339,11 +339,7 @@ def _print_summary(report: RunReport) -> None:
     )
     out.print(f"artefacts are in {report.blobs}", markup=False)
     out.print(f"manifest: {Path(report.movie) / 'manifest.json'}", markup=False)
-    out.print(
-        f"spent {report.spent().text()}; the same run live would cost "
-        f"{report.live_estimate().text()}",
-        markup=False,
-    )
+    out.print(report.summary_line(), markup=False)
 
 
 def _print_dry_run(report: RunReport, json_out: bool) -> None:

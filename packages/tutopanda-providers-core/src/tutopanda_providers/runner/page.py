@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tutopanda_providers.contracts import Artefact, Cost
-from tutopanda_providers.runner.reports import JobOutcome
+from tutopanda_providers.runner.reports import JobOutcome, failed_bill
 from tutopanda_providers.runner.view import FILES, ViewFile, write_text_file
 
 #: The page's file name inside the movie.
@@ -115,7 +115,7 @@ def _job_html(outcome: JobOutcome, files: Iterable[ViewFile]) -> str:
         outcome.status + (" (kept from an earlier run)" if outcome.status == "skipped" else ""),
         outcome.model,
         mode,
-        f"cost {_cost(outcome.cost)}" if not failed else "cost -",
+        f"cost {_cost(outcome.cost)}" if not failed else f"billed ${failed_bill(outcome) or 0:.4f}",
         f"live {_cost(outcome.estimated_live)}",
         f"{outcome.duration_ms / 1000:.1f} s",
     ]
@@ -145,8 +145,8 @@ def page_html(
     for f in files:
         by_job.setdefault(f.job, []).append(f)
     spent = sum(
-        o.cost.amount_usd or 0.0 for o in outcomes if o.status != "skipped" and not o.mocked
-    )
+        o.cost.amount_usd or 0.0 for o in outcomes if o.status == "succeeded" and not o.mocked
+    ) + sum(failed_bill(o) or 0.0 for o in outcomes if o.status == "failed")
     failed = sum(1 for o in outcomes if o.status in ("failed", "blocked"))
     when = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     summary = (

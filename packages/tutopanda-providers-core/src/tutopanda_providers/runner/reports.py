@@ -199,12 +199,33 @@ class RunReport:
         return [f"{p.job.id}: {msg}" for p in self.previews for msg in p.problems]
 
     def spent(self) -> CostSummary:
-        """What the run spent (mocked jobs cost 0)."""
+        """What the run spent (mocked jobs cost 0), failed jobs' bills included: a call that
+        failed after the provider did the work (a truncated answer, a prediction that failed
+        late) is still billed, and its handler puts the amount in the error's
+        ``details.cost_usd``."""
         total = CostSummary()
         for o in self.outcomes:
             if o.status == "succeeded":
                 total.add(o.job_id, o.cost)
+            elif o.status == "failed" and failed_bill(o) is not None:
+                total.add(o.job_id, Cost(status="known", amount_usd=failed_bill(o)))
         return total
+
+    def spent_on_failures(self) -> float:
+        """The part of :meth:`spent` billed for jobs that failed, in US dollars."""
+        return sum(failed_bill(o) or 0.0 for o in self.outcomes if o.status == "failed")
+
+    def summary_line(self) -> str:
+        """The run's cost in one line: what was spent (with the failed jobs' part) and, for a
+        run that was not wholly live, what the same run would cost live."""
+        spent = self.spent()
+        line = f"spent {spent.text()}"
+        on_failures = self.spent_on_failures()
+        if on_failures:
+            line += f" (${on_failures:.4f} of it billed for failed jobs)"
+        if self.live and all(not o.mocked for o in self.outcomes if o.status == "succeeded"):
+            return line
+        return f"{line}; the same run live would cost {self.live_estimate().text()}"
 
     def live_estimate(self) -> CostSummary:
         """What the whole plan would cost live."""
@@ -230,9 +251,17 @@ class RunReport:
             "jobs": [o.to_dict() for o in self.outcomes],
             "previews": [p.to_dict() for p in self.previews],
             "spent": self.spent().to_dict(),
+            "spent_on_failures_usd": round(self.spent_on_failures(), 6),
             "live_estimate": self.live_estimate().to_dict(),
             "problems": self.problems,
         }
+
+
+def failed_bill(outcome: JobOutcome) -> float | None:
+    """What the provider billed for a failed job (``error.details.cost_usd``), if known."""
+    details = (outcome.error or {}).get("details")
+    amount = details.get("cost_usd") if isinstance(details, Mapping) else None
+    return float(amount) if isinstance(amount, int | float) and amount >= 0 else None
 
 
 class RunListener(Protocol):
