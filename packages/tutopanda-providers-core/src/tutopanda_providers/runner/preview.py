@@ -21,6 +21,7 @@ from tutopanda_providers.runner.recording import artefacts_from, matches_record
 from tutopanda_providers.runner.references import BadReferenceError, resolve_inputs
 from tutopanda_providers.runner.reports import JobPreview
 from tutopanda_providers.runner.samples import sample_artefacts
+from tutopanda_providers.runner.targets import fit_prompt_inputs
 
 if TYPE_CHECKING:
     from tutopanda_providers.registry import ProviderRegistry
@@ -45,10 +46,19 @@ class JobPreparer:
     """Prepares jobs of one run: resolves the handler, merges defaults, validates, estimates
     and fingerprints, once per job (again only when an upstream job's outputs changed)."""
 
-    def __init__(self, registry: ProviderRegistry, catalog: Catalog, store: BlobStore) -> None:
+    def __init__(
+        self,
+        registry: ProviderRegistry,
+        catalog: Catalog,
+        store: BlobStore,
+        plan: Plan | None = None,
+    ) -> None:
         self.registry = registry
         self.catalog = catalog
         self.store = store
+        #: With the plan, a prompt job's targets are fitted to the models that will use them
+        #: (:mod:`~tutopanda_providers.runner.targets`).
+        self.plan = plan
 
     def prepare(self, job: Job, outputs: Mapping[str, list[Artefact]]) -> JobPreview:
         """Prepare ``job`` against ``outputs`` (the artefacts of the jobs it depends on)."""
@@ -65,6 +75,10 @@ class JobPreparer:
             prepared.failure = {"kind": "invalid_input", "message": str(exc)}
             return prepared
         prepared.producer_inputs = {**dict(entry.inputs), **resolved}
+        if self.plan is not None:
+            prepared.producer_inputs = fit_prompt_inputs(
+                self.plan, job, prepared.producer_inputs, self.catalog, self.registry
+            )
         prepared.inputs = model_inputs(
             entry.model_defaults, str(descriptor), prepared.producer_inputs
         )

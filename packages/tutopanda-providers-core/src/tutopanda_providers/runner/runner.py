@@ -223,7 +223,7 @@ class Runner:
         return preview(self.plan, self._preparer(), self.movie.manifest())
 
     def _preparer(self) -> JobPreparer:
-        return JobPreparer(self.registry(), self.catalog, self.store)
+        return JobPreparer(self.registry(), self.catalog, self.store, self.plan)
 
     def _refuse_over_budget(self, previews: list[JobPreview]) -> None:
         if self.options.max_cost is None or not self.options.live:

@@ -9,8 +9,10 @@ overrides):
 * ``missing``: it never succeeded, or its stored files are gone;
 * ``failed``: its last attempt failed (the event log says why).
 
-Every state but ``kept`` runs again on the next run; the live cost of those jobs is what the
-next live run would cost.
+A job that is kept itself but depends on a job that runs again is shown ``stale`` (its input
+will be made anew). Every state but ``kept`` runs again on the next run; the live cost of those
+jobs is what the next live run would cost (at most: a re-made upstream artefact that comes out
+the same leaves its dependents kept).
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def job_state(
 ) -> tuple[JobState, str]:
     """The state of one prepared job and why, from its manifest record and last failure."""
     if preview.up_to_date:
-        return "kept", "made from the same model and inputs"
+        return "kept", "same model and inputs"
     if failure is not None:
         return "failed", "; ".join(preview.problems) or failure
     if not record or record.get("status") != "succeeded":
@@ -142,10 +144,17 @@ def movie_status(
     records = movie.manifest()["jobs"]
     failures = last_failures(movie)
     status = MovieStatus(str(movie.folder), "", dict(overrides))
+    redone: set[str] = set()
     for p in previews:
         record = records.get(p.job.id)
         blobs_ok = all(a.blob is None or blob_exists(a.blob) for a in artefacts_from(record))
         state, reason = job_state(p, record, failures.get(p.job.id), blobs_ok)
+        waits_on = [d for d in p.job.depends_on if d in redone]
+        if state == "kept" and waits_on:
+            # Its upstream job runs again first; a new artefact there makes this one stale.
+            state, reason = "stale", f"after {', '.join(waits_on)}, which runs again"
+        if state != "kept":
+            redone.add(p.job.id)
         status.jobs.append(
             MovieJob(p.job.id, p.job.producer, str(p.descriptor), p.mode, state, reason, p.estimate)
         )
