@@ -265,7 +265,11 @@ def estimate(
     plan: Annotated[Path, typer.Argument(help="The lesson plan (TOML).")],
     movie: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--movie", help="Use this movie's overrides and finished artefacts."),
+        typer.Option(
+            "--movie",
+            help="Use this movie's overrides and finished artefacts "
+            "(default: out/<plan name> when it exists, as for run).",
+        ),
     ] = None,
     override: OverrideOption = None,
     settings: SettingsOption = None,

@@ -396,6 +396,10 @@ def estimate(
     """The ``estimate`` command."""
     from tutopanda_providers.runner import CostSummary, Runner, RunOptions
 
+    if movie is None and (Path("out") / plan_path.stem).is_dir():
+        # The movie `run` uses by default: its remembered overrides and finished artefacts
+        # count here exactly as in `run --dry-run` (read only; nothing is written).
+        movie = Path("out") / plan_path.stem
     with failures_to_exit_codes(json_out), _scratch_movie(movie) as movie_dir:
         plan, catalog, parsed = _setup(plan_path, settings_path, overrides)
         runner = Runner(plan, catalog, movie_dir, RunOptions(overrides=parsed, dry_run=True))
