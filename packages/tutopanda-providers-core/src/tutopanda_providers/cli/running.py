@@ -369,6 +369,10 @@ def _print_dry_run(report: RunReport, json_out: bool) -> None:
     out.print(table)
     if any(p.uses_samples for p in report.previews):
         out.print("* inputs built from stand-ins for upstream jobs that have not run", markup=False)
+    for p in report.previews:
+        for sent in p.requests or []:
+            out.print(f"\n{p.job.id} would send {sent['method']} {sent['path']}:", markup=False)
+            out.print(json.dumps(sent["body"], indent=2, ensure_ascii=False), markup=False)
     out.print(f"live estimate: {report.live_estimate().text()}", markup=False)
     if report.problems:
         out.print(f"{len(report.problems)} problem(s); fix them before running", style="bold red")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers.contracts import Artefact, Descriptor, ProviderError
-from tutopanda_providers.handler import model_inputs, request_fingerprint
+from tutopanda_providers.handler import model_inputs, preview_requests, request_fingerprint
 from tutopanda_providers.pricing import estimate_cost
 from tutopanda_providers.runner.catalog import Catalog, CatalogEntry
 from tutopanda_providers.runner.plan import Job, Plan
@@ -99,6 +99,13 @@ class JobPreparer:
             # Not a problem of the plan (a preview still shows the job); running it fails.
             prepared.failure = exc.to_dict()
             return prepared
+        if prepared.mode == "live":
+            try:
+                prepared.requests = preview_requests(prepared.handler.handler, prepared.payload)
+            except ProviderError as exc:
+                prepared.problems.append(exc.message)
+                prepared.failure = exc.to_dict()
+                return prepared
         prepared.fingerprint = request_fingerprint(
             descriptor, prepared.mode, prepared.handler.version, prepared.payload, prepared.upstream
         )

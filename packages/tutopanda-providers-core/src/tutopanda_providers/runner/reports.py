@@ -78,6 +78,9 @@ class JobPreview:
             execution finds other ones (an upstream job ran), it prepares the job again.
         failure: the error a run records for this job when preparing it failed (a bad
             reference, inputs the model refuses, no handler); ``None`` when it is ready.
+        requests: for a live job whose handler can preview them, the requests its call
+            would send first, exactly as sent (``[{"method", "path", "body"}]``; see
+            :class:`~tutopanda_providers.handler.RequestPreviewer`); ``None`` otherwise.
     """
 
     job: Job
@@ -96,6 +99,7 @@ class JobPreview:
     fingerprint: str | None = None
     upstream_outputs: dict[str, list[Artefact]] = field(default_factory=dict)
     failure: dict[str, Any] | None = None
+    requests: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The preview as JSON."""
@@ -110,6 +114,7 @@ class JobPreview:
             "problems": self.problems,
             "uses_samples": self.uses_samples,
             "up_to_date": self.up_to_date,
+            "requests": self.requests,
         }
 
 
