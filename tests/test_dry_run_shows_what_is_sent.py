@@ -93,8 +93,8 @@ def test_the_dry_run_shows_the_exact_bodies_the_live_run_sends(tmp_path: Path) -
 
 
 def test_the_dry_run_prints_each_live_request(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
     from tutopanda_providers.cli import app
+    from typer.testing import CliRunner
 
     plan = tmp_path / "plan.toml"
     plan.write_text(PLAN, encoding="utf-8")
