@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from tutopanda_providers.storage import BlobStore
 
 
+#: The ``reason`` of an estimate built from stand-ins for upstream output not made yet.
+UPSTREAM_ESTIMATE = "estimated from what the plan asks of upstream jobs that have not run"
+
+
 def job_descriptor(job: Job, entry: CatalogEntry) -> Descriptor:
     """The model of ``job``: its own pin, else its producer's (in the producer's environment)."""
     return Descriptor.parse(job.model, entry.model.environment) if job.model else entry.model
@@ -141,6 +145,12 @@ def preview(plan: Plan, preparer: JobPreparer, manifest: Mapping[str, Any]) -> l
     for job in plan.ordered():
         prepared = preparer.prepare(job, outputs)
         prepared.uses_samples = bool(sampled.intersection(job.depends_on))
+        if prepared.uses_samples and prepared.estimate.amount_usd is not None:
+            # Built from stand-ins of the upstream output the plan asks for (a narration as
+            # long as the asked duration, prompts for the asked targets): say so.
+            prepared.estimate = prepared.estimate.model_copy(
+                update={"status": "estimated", "reason": UPSTREAM_ESTIMATE}
+            )
         record = records.get(job.id)
         succeeded = bool(record) and record.get("status") == "succeeded"
         if not prepared.uses_samples:
@@ -156,4 +166,4 @@ def preview(plan: Plan, preparer: JobPreparer, manifest: Mapping[str, Any]) -> l
     return previews
 
 
-__all__ = ["JobPreparer", "job_descriptor", "preview", "upstream_of"]
+__all__ = ["UPSTREAM_ESTIMATE", "JobPreparer", "job_descriptor", "preview", "upstream_of"]
