@@ -44,8 +44,18 @@ def test_estimates_of_jobs_fed_by_upstream_output_hold_within_25_percent(tmp_pat
     for job in HELD:
         estimate = estimates[job]
         assert estimate["status"] == "estimated" and estimate["reason"] == UPSTREAM_ESTIMATE
-        live = spent[job]["cost"]["amount_usd"]
+        # The fake server returns 1 s clips whatever is asked, so a video's bill follows 1 s
+        # (with a warning); the estimate is held against what the asked clip is billed.
+        live = (spent[job].get("cost_as_asked") or spent[job]["cost"])["amount_usd"]
         ratio = estimate["amount_usd"] / live
         if not 0.75 <= ratio <= 1.25:
             off[job] = (estimate["amount_usd"], live)
     assert off == {}, off
+    # What came back is held against what was asked: the 1 s clips are warned about, in the
+    # manifest and in the event log, and billed (estimated) for the second that came back.
+    video = spent["video_0"]
+    assert video["warnings"] and "returned 1.0 s" in video["warnings"][0]
+    assert video["cost"]["status"] == "estimated"
+    assert video["cost"]["amount_usd"] < video["cost_as_asked"]["amount_usd"]
+    events = [json.loads(x) for x in (movie / "events.jsonl").read_text().splitlines()]
+    assert any(e.get("job_id") == "video_0" and e.get("warnings") for e in events)

@@ -330,6 +330,8 @@ def _print_summary(report: RunReport) -> None:
     for o in report.failed:
         message = (o.error or {}).get("message", "")
         out.print(f"failed: {o.job_id}: {message}", markup=False, style="red")
+    for warning in (w for o in report.outcomes for w in o.warnings):
+        out.print(f"warning: {warning}", markup=False, style="yellow")
     mocked = sum(1 for o in report.outcomes if o.mocked and o.status in ("succeeded", "skipped"))
     out.print(
         f"{len(report.outcomes)} jobs: {mocked} mocked, "
@@ -339,6 +341,8 @@ def _print_summary(report: RunReport) -> None:
     )
     out.print(f"artefacts are in {report.blobs}", markup=False)
     out.print(f"manifest: {Path(report.movie) / 'manifest.json'}", markup=False)
+    if report.page:
+        out.print(f"page: {report.page} (files: {Path(report.movie) / 'files'})", markup=False)
     out.print(report.summary_line(), markup=False)
 
 

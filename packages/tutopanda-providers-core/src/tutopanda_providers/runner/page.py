@@ -120,7 +120,7 @@ def _job_html(outcome: JobOutcome, files: Iterable[ViewFile]) -> str:
         f"{outcome.duration_ms / 1000:.1f} s",
     ]
     head = "".join(f'<span class="badge">{escape(b)}</span>' for b in badges)
-    body = []
+    body = [f'<p class="error">warning: {escape(w)}</p>' for w in outcome.warnings]
     if failed:
         error = outcome.error or {}
         reason = str(error.get("message") or error.get("kind") or "failed")

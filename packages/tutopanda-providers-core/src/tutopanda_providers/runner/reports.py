@@ -135,6 +135,7 @@ class JobOutcome:
     duration_ms: float = 0.0
     error: dict[str, Any] | None = None
     tried: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome as JSON."""
@@ -152,6 +153,7 @@ class JobOutcome:
             "duration_ms": round(self.duration_ms, 2),
             "error": self.error,
             "tried": self.tried,
+            "warnings": self.warnings,
         }
 
 
