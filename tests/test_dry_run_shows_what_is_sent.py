@@ -105,3 +105,7 @@ def test_the_dry_run_prints_each_live_request(tmp_path: Path) -> None:
     assert "script would send POST /responses:" in result.stdout
     assert "image_0 would send POST /v1/models/bytedance/seedream-4/predictions:" in result.stdout
     assert '"reasoning": {' in result.stdout
+    # Printed as JSON a person can copy: no line breaks inserted inside long strings.
+    start = result.stdout.index("script would send POST /responses:\n") + 35
+    end = result.stdout.index("\n\n", start)
+    assert json.loads(result.stdout[start:end])["model"] == "gpt-5"

@@ -376,7 +376,9 @@ def _print_dry_run(report: RunReport, json_out: bool) -> None:
     for p in report.previews:
         for sent in p.requests or []:
             out.print(f"\n{p.job.id} would send {sent['method']} {sent['path']}:", markup=False)
-            out.print(json.dumps(sent["body"], indent=2, ensure_ascii=False), markup=False)
+            # soft_wrap: the body stays JSON (no line breaks inserted inside strings).
+            body = json.dumps(sent["body"], indent=2, ensure_ascii=False)
+            out.print(body, markup=False, soft_wrap=True)
     out.print(f"live estimate: {report.live_estimate().text()}", markup=False)
     if report.problems:
         out.print(f"{len(report.problems)} problem(s); fix them before running", style="bold red")
