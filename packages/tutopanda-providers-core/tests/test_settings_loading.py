@@ -34,7 +34,9 @@ def test_shipped_defaults_map_every_producer_to_a_seed_model(
     assert len(settings.sources) == 1
 
 
-def test_a_user_file_replaces_whole_producers_and_single_runner_keys(tmp_path: Path) -> None:
+def test_a_user_file_changes_only_the_producer_keys_it_gives_and_single_runner_keys(
+    tmp_path: Path,
+) -> None:
     path = write(
         tmp_path,
         """
@@ -48,7 +50,10 @@ model = "replicate/google/nano-banana"
     )
     settings = load_settings(path)
     image = settings.producers["TextToImageProducer"]
-    assert image.model == "replicate/google/nano-banana" and image.fallbacks == []
+    # As with --override: the producer's inputs (16:9) and fallbacks stay.
+    assert image.model == "replicate/google/nano-banana"
+    assert image.fallbacks == ["replicate/google/imagen-4"]
+    assert image.inputs == {"aspect_ratio": "16:9"}
     assert settings.runner.concurrency == 9 and settings.runner.timeout_seconds == 900
     assert settings.producers["AudioProducer"].model == "replicate/minimax/speech-02-hd"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +129,15 @@ class PromptHandler:
             "text": {"format": strict_schema_format(schema, "PromptSet")},
             "max_output_tokens": inputs.max_output_tokens,
         }
+
+    def preview_request(self, inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The ``POST /responses`` calls :meth:`invoke` sends for ``inputs``, one per batch of
+        segments (the dry run's view; built by :meth:`request_body`, as the calls are)."""
+        values = Gpt5MiniPromptInputs.model_validate(dict(inputs))
+        return [
+            {"method": "POST", "path": "/responses", "body": self.request_body(values, batch)}
+            for batch in batches(values.segments, values.batch_size)
+        ]
 
     async def invoke(self, request: ProducerRequest) -> ProducerResult:
         """Call gpt-5-mini once per batch and return every prompt as one JSON artefact.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tutopanda_providers.contracts import (
@@ -97,6 +98,12 @@ class ScriptHandler:
             ]
             body["include"] = [SEARCH_SOURCES_INCLUDE]
         return body
+
+    def preview_request(self, inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The ``POST /responses`` :meth:`invoke` sends first for ``inputs`` (the dry run's
+        view; built by :meth:`request_body`, as the call is)."""
+        body = self.request_body(Gpt5ScriptInputs.model_validate(dict(inputs)))
+        return [{"method": "POST", "path": "/responses", "body": body}]
 
     async def invoke(self, request: ProducerRequest) -> ProducerResult:
         """Call gpt-5 (twice at most) and return the script as a JSON artefact."""

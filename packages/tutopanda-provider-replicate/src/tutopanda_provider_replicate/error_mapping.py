@@ -95,11 +95,34 @@ def map_transport_error(
     return error
 
 
+#: How much of a failed prediction's logs its error keeps.
+LOG_TAIL_LINES = 20
+LOG_TAIL_CHARS = 2000
+
+
+def logs_tail(logs: str | None) -> str:
+    """The last lines of ``logs`` (see :func:`prediction_error`), or ``""``."""
+    from tutopanda_providers.contracts.redaction import scrub
+
+    if not logs or not logs.strip():
+        return ""
+    tail = "\n".join(logs.rstrip().splitlines()[-LOG_TAIL_LINES:])
+    return scrub(tail[-LOG_TAIL_CHARS:])
+
+
 def prediction_error(
     *, model: str, prediction_id: str, status: str, error: Any, logs: str | None = None
 ) -> ProviderError:
-    """The error for a prediction that ended ``failed``, ``canceled`` or ``aborted``."""
-    details = {"prediction_id": prediction_id, "status": status}
+    """The error for a prediction that ended ``failed``, ``canceled`` or ``aborted``.
+
+    The tail of the prediction's ``logs`` (its last :data:`LOG_TAIL_LINES` lines, at most
+    :data:`LOG_TAIL_CHARS` characters, secrets blanked) goes into ``details["logs_tail"]``:
+    the cause of a failure is often only there (a traceback, an out-of-memory line).
+    """
+    details: dict[str, Any] = {"prediction_id": prediction_id, "status": status}
+    tail = logs_tail(logs)
+    if tail:
+        details["logs_tail"] = tail
     if status == "failed":
         text = str(error or "no error text").strip()
         cls = ContentPolicyError if _POLICY.search(text) else ProviderFailedError
@@ -125,4 +148,11 @@ def prediction_error(
     )
 
 
-__all__ = ["map_api_error", "map_transport_error", "prediction_error"]
+__all__ = [
+    "LOG_TAIL_CHARS",
+    "LOG_TAIL_LINES",
+    "logs_tail",
+    "map_api_error",
+    "map_transport_error",
+    "prediction_error",
+]

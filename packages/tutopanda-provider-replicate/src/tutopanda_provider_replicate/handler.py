@@ -349,6 +349,18 @@ class ReplicateHandler:
                 await asyncio.shield(task)
             raise
 
+    def preview_request(self, inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The create call :meth:`invoke` sends for ``inputs``: ``POST
+        /v1/models/{owner}/{name}/predictions`` with ``{"input": ...}`` built by the same
+        :meth:`_payload` (polls and downloads follow from its answer)."""
+        return [
+            {
+                "method": "POST",
+                "path": f"/v1/models/{self.model}/predictions",
+                "body": {"input": self._payload(inputs)},
+            }
+        ]
+
     def _payload(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         if self.card.kind is ProducerKind.SCRIPT:
             return script_prompt.replicate_input(inputs)

@@ -223,6 +223,7 @@ class ProducerHandler(Protocol):
     :meth:`ProviderRegistry.warm_start` to check readiness (a missing key fails there).
     ``check_credentials()`` is optional too: a free authenticated request that raises
     ``AuthError`` when the provider refuses the key (``doctor --live``; docs/hooks.md).
+    ``preview_request(inputs)`` is optional as well: see :class:`RequestPreviewer`.
     """
 
     provider: str
@@ -235,8 +236,41 @@ class ProducerHandler(Protocol):
         ...
 
 
+@runtime_checkable
+class RequestPreviewer(Protocol):
+    """A handler that can show what it would send, without sending it (optional).
+
+    ``run --live --dry-run`` shows, for each live job, what ``preview_request`` returns for the
+    job's validated inputs. The handler must build the bodies it sends in ``invoke`` with the
+    same code, so what the dry run shows is what the call sends. Nothing may be called, no
+    key read and no blob written.
+    """
+
+    def preview_request(self, inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The requests ``invoke`` would send first for ``inputs`` (the model's own fields,
+        validated against its card), in order: each ``{"method": "POST", "path":
+        "/v1/responses", "body": {...}}`` (``path`` relative to the provider's base URL;
+        ``body`` the JSON body, exactly as sent). Follow-up calls that depend on an answer
+        (polls, a retry for a left-out pair) are not included.
+
+        Raises:
+            ProviderError: the inputs cannot be turned into a request (the same error
+                ``invoke`` would raise before sending anything).
+        """
+        ...
+
+
+def preview_requests(handler: object, inputs: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """``handler.preview_request(inputs)`` when the handler has it, else ``None``."""
+    if isinstance(handler, RequestPreviewer):
+        return handler.preview_request(inputs)
+    return None
+
+
 __all__ = [
     "RESUME_REMOTE_JOB",
+    "RequestPreviewer",
+    "preview_requests",
     "HandlerContext",
     "ProducerHandler",
     "ProducerRequest",

@@ -282,7 +282,11 @@ def estimate(
     plan: Annotated[Path, typer.Argument(help="The lesson plan (TOML).")],
     movie: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--movie", help="Use this movie's overrides and finished artefacts."),
+        typer.Option(
+            "--movie",
+            help="Use this movie's overrides and finished artefacts "
+            "(default: out/<plan name> when it exists, as for run).",
+        ),
     ] = None,
     override: OverrideOption = None,
     settings: SettingsOption = None,
@@ -314,6 +318,38 @@ def init(
     from tutopanda_providers.cli import init as init_command
 
     init_command.init(folder, force, json_out)
+
+
+@app.command(epilog=examples.STATUS)
+def status(
+    movie: Annotated[Path, typer.Argument(help="The movie folder, e.g. out/lesson.")],
+    plan: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--plan", help="The plan to hold the movie against (default: its last)."),
+    ] = None,
+    settings: SettingsOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Each job's state in a movie (kept, stale, missing, failed), the overrides in force and
+    what the next run would cost live. Calls nothing."""
+    from tutopanda_providers.cli import movie as movie_commands
+
+    movie_commands.status(movie, plan, settings, json_out)
+
+
+@app.command(epilog=examples.PRUNE)
+def prune(
+    movie: Annotated[Path, typer.Argument(help="The movie folder, e.g. out/lesson.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Remove them (without it, only list them).")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """List the blobs no job of the movie refers to (left by overrides and re-runs); --yes
+    removes them."""
+    from tutopanda_providers.cli import movie as movie_commands
+
+    movie_commands.prune(movie, yes, json_out)
 
 
 @app.command(epilog=examples.DOCTOR)

@@ -52,3 +52,11 @@ INIT = _examples(
     "tutopanda-providers init",
     "tutopanda-providers init my-lesson --force",
 )
+STATUS = _examples(
+    "tutopanda-providers status out/lesson",
+    "tutopanda-providers status out/lesson --plan lesson.toml --json",
+)
+PRUNE = _examples(
+    "tutopanda-providers prune out/lesson          # lists, removes nothing",
+    "tutopanda-providers prune out/lesson --yes",
+)

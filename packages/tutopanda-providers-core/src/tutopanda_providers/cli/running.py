@@ -515,6 +515,8 @@ def _print_summary(report: RunReport) -> None:
     for o in report.failed:
         message = (o.error or {}).get("message", "")
         out.print(text(f"failed: {o.job_id}: {message}", "red"))
+    for warning in (w for o in report.outcomes for w in o.warnings):
+        out.print(text(f"warning: {warning}", "yellow"))
     mocked = sum(1 for o in report.outcomes if o.mocked and o.status in ("succeeded", "skipped"))
     out.print(
         f"{len(report.outcomes)} jobs: {mocked} mocked, "
@@ -524,11 +526,9 @@ def _print_summary(report: RunReport) -> None:
     )
     out.print(f"artefacts are in {report.blobs}", markup=False)
     out.print(f"manifest: {Path(report.movie) / 'manifest.json'}", markup=False)
-    out.print(
-        f"spent {report.spent().text()}; the same run live would cost "
-        f"{report.live_estimate().text()}",
-        markup=False,
-    )
+    if report.page:
+        out.print(f"page: {report.page} (files: {Path(report.movie) / 'files'})", markup=False)
+    out.print(report.summary_line(), markup=False)
 
 
 def _print_interruption(report: RunReport, signum: int, resume: str) -> None:
@@ -589,6 +589,12 @@ def _print_dry_run(report: RunReport, json_out: bool) -> None:
     out.print(table)
     if any(p.uses_samples for p in report.previews):
         out.print("* inputs built from stand-ins for upstream jobs that have not run", markup=False)
+    for p in report.previews:
+        for sent in p.requests or []:
+            out.print(f"\n{p.job.id} would send {sent['method']} {sent['path']}:", markup=False)
+            # soft_wrap: the body stays JSON (no line breaks inserted inside strings).
+            body = json.dumps(sent["body"], indent=2, ensure_ascii=False)
+            out.print(body, markup=False, soft_wrap=True)
     out.print(f"live estimate: {report.live_estimate().text()}", markup=False)
     if report.problems:
         out.print(f"{len(report.problems)} problem(s); fix them before running", style="bold red")
@@ -616,6 +622,10 @@ def estimate(
     """The ``estimate`` command."""
     from tutopanda_providers.runner import CostSummary, Runner, RunOptions
 
+    if movie is None and (Path("out") / plan_path.stem).is_dir():
+        # The movie `run` uses by default: its remembered overrides and finished artefacts
+        # count here exactly as in `run --dry-run` (read only; nothing is written).
+        movie = Path("out") / plan_path.stem
     with failures_to_exit_codes(json_out), _scratch_movie(movie) as movie_dir:
         plan, catalog, parsed = _setup(plan_path, settings_path, overrides)
         runner = Runner(plan, catalog, movie_dir, RunOptions(overrides=parsed, dry_run=True))

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers.contracts import Artefact, Descriptor, ProviderError
-from tutopanda_providers.handler import model_inputs, request_fingerprint
+from tutopanda_providers.handler import model_inputs, preview_requests, request_fingerprint
 from tutopanda_providers.pricing import estimate_cost
 from tutopanda_providers.runner.catalog import Catalog, CatalogEntry
 from tutopanda_providers.runner.plan import Job, Plan
@@ -22,10 +22,15 @@ from tutopanda_providers.runner.recording import artefacts_from, matches_record
 from tutopanda_providers.runner.references import BadReferenceError, resolve_inputs
 from tutopanda_providers.runner.reports import JobPreview
 from tutopanda_providers.runner.samples import sample_artefacts
+from tutopanda_providers.runner.targets import fit_prompt_inputs
 
 if TYPE_CHECKING:
     from tutopanda_providers.registry import ProviderRegistry
     from tutopanda_providers.storage import BlobStore
+
+
+#: The ``reason`` of an estimate built from stand-ins for upstream output not made yet.
+UPSTREAM_ESTIMATE = "estimated from what the plan asks of upstream jobs that have not run"
 
 
 def job_descriptor(job: Job, entry: CatalogEntry) -> Descriptor:
@@ -46,12 +51,21 @@ class JobPreparer:
     """Prepares jobs of one run: resolves the handler, merges defaults, validates, estimates
     and fingerprints, once per job (again only when an upstream job's outputs changed)."""
 
-    def __init__(self, registry: ProviderRegistry, catalog: Catalog, store: BlobStore) -> None:
+    def __init__(
+        self,
+        registry: ProviderRegistry,
+        catalog: Catalog,
+        store: BlobStore,
+        plan: Plan | None = None,
+    ) -> None:
         self.registry = registry
         self.catalog = catalog
         self.store = store
         #: Old → new movie folder URIs (see :func:`~tutopanda_providers.runner.portable.relocated`).
         self.relocations: dict[str, str] = {}
+        #: With the plan, a prompt job's targets are fitted to the models that will use them
+        #: (:mod:`~tutopanda_providers.runner.targets`).
+        self.plan = plan
 
     def prepare(self, job: Job, outputs: Mapping[str, list[Artefact]]) -> JobPreview:
         """Prepare ``job`` against ``outputs`` (the artefacts of the jobs it depends on)."""
@@ -68,6 +82,10 @@ class JobPreparer:
             prepared.failure = {"kind": "invalid_input", "message": str(exc)}
             return prepared
         prepared.producer_inputs = {**dict(entry.inputs), **resolved}
+        if self.plan is not None:
+            prepared.producer_inputs = fit_prompt_inputs(
+                self.plan, job, prepared.producer_inputs, self.catalog, self.registry
+            )
         prepared.inputs = model_inputs(
             entry.model_defaults, str(descriptor), prepared.producer_inputs
         )
@@ -88,6 +106,13 @@ class JobPreparer:
             # Not a problem of the plan (a preview still shows the job); running it fails.
             prepared.failure = exc.to_dict()
             return prepared
+        if prepared.mode == "live":
+            try:
+                prepared.requests = preview_requests(prepared.handler.handler, prepared.payload)
+            except ProviderError as exc:
+                prepared.problems.append(exc.message)
+                prepared.failure = exc.to_dict()
+                return prepared
         prepared.fingerprint = request_fingerprint(
             descriptor,
             prepared.mode,
@@ -133,6 +158,12 @@ def preview(plan: Plan, preparer: JobPreparer, manifest: Mapping[str, Any]) -> l
     for job in plan.ordered():
         prepared = preparer.prepare(job, outputs)
         prepared.uses_samples = bool(sampled.intersection(job.depends_on))
+        if prepared.uses_samples and prepared.estimate.amount_usd is not None:
+            # Built from stand-ins of the upstream output the plan asks for (a narration as
+            # long as the asked duration, prompts for the asked targets): say so.
+            prepared.estimate = prepared.estimate.model_copy(
+                update={"status": "estimated", "reason": UPSTREAM_ESTIMATE}
+            )
         record = records.get(job.id)
         succeeded = bool(record) and record.get("status") == "succeeded"
         if not prepared.uses_samples:
@@ -148,4 +179,4 @@ def preview(plan: Plan, preparer: JobPreparer, manifest: Mapping[str, Any]) -> l
     return previews
 
 
-__all__ = ["JobPreparer", "job_descriptor", "preview", "upstream_of"]
+__all__ = ["UPSTREAM_ESTIMATE", "JobPreparer", "job_descriptor", "preview", "upstream_of"]

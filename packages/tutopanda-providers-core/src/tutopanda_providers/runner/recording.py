@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers.contracts import Artefact, Cost, Descriptor, JobInfo, Mode, ProducerResult
 from tutopanda_providers.runner import movie as log
+from tutopanda_providers.runner.delivered import held_against_asked
 from tutopanda_providers.runner.movie import MovieStore
 
 if TYPE_CHECKING:
@@ -234,6 +235,9 @@ class RunRecorder:
         mocked = result.meta.mocked
         records = [artefact_record(a, mocked) for a in result.artefacts]
         cost = result.provider.cost
+        held = held_against_asked(prepared.job.id, str(served), prepared.producer_inputs, result)
+        cost_as_asked = cost if held.cost is not None else None
+        cost = held.cost or cost
         live_estimate = cost.estimated_live if mocked and cost.estimated_live else estimate
         if not mocked and cost.amount_usd is not None:
             live_estimate = cost
@@ -244,7 +248,8 @@ class RunRecorder:
         outcome.mocked = mocked
         outcome.cost = cost
         outcome.estimated_live = live_estimate
-        record = {
+        outcome.warnings = held.warnings
+        record: dict[str, Any] = {
             "producer": prepared.job.producer,
             "kind": info.kind.value,
             "model": str(served),
@@ -261,6 +266,10 @@ class RunRecorder:
             "tried": list(outcome.tried),
             "finished_at": time.time(),
         }
+        if held.warnings:  # what came back is not what was asked (runner/checks.py)
+            record["warnings"] = held.warnings
+        if cost_as_asked is not None:
+            record["cost_as_asked"] = cost_as_asked.model_dump(mode="json", exclude_none=True)
         payload = result.event_payload(info)
         payload.update(
             {
@@ -268,6 +277,7 @@ class RunRecorder:
                 "fingerprint": prepared.fingerprint,
                 "mocked": mocked,
                 "manifest_record": record,
+                "warnings": held.warnings,
             }
         )
         # The event log is the source of truth (MovieStore.manifest folds it in), so the

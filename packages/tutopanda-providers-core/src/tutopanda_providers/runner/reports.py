@@ -81,6 +81,9 @@ class JobPreview:
             execution finds other ones (an upstream job ran), it prepares the job again.
         failure: the error a run records for this job when preparing it failed (a bad
             reference, inputs the model refuses, no handler); ``None`` when it is ready.
+        requests: for a live job whose handler can preview them, the requests its call
+            would send first, exactly as sent (``[{"method", "path", "body"}]``; see
+            :class:`~tutopanda_providers.handler.RequestPreviewer`); ``None`` otherwise.
     """
 
     job: Job
@@ -102,6 +105,7 @@ class JobPreview:
     located_fingerprints: list[str] = field(default_factory=list)
     upstream_outputs: dict[str, list[Artefact]] = field(default_factory=dict)
     failure: dict[str, Any] | None = None
+    requests: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The preview as JSON."""
@@ -116,6 +120,7 @@ class JobPreview:
             "problems": self.problems,
             "uses_samples": self.uses_samples,
             "up_to_date": self.up_to_date,
+            "requests": self.requests,
         }
 
 
@@ -136,6 +141,7 @@ class JobOutcome:
     duration_ms: float = 0.0
     error: dict[str, Any] | None = None
     tried: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome as JSON."""
@@ -153,6 +159,7 @@ class JobOutcome:
             "duration_ms": round(self.duration_ms, 2),
             "error": self.error,
             "tried": self.tried,
+            "warnings": self.warnings,
         }
 
 
@@ -194,6 +201,7 @@ class RunReport:
     duration_ms: float = 0.0
     #: Set when the run was stopped before its end (a signal): ``{"signal": "SIGTERM", ...}``.
     interrupted: dict[str, Any] | None = None
+    page: str | None = None
 
     @property
     def failed(self) -> list[JobOutcome]:
@@ -206,12 +214,33 @@ class RunReport:
         return [f"{p.job.id}: {msg}" for p in self.previews for msg in p.problems]
 
     def spent(self) -> CostSummary:
-        """What the run spent (mocked jobs cost 0)."""
+        """What the run spent (mocked jobs cost 0), failed jobs' bills included: a call that
+        failed after the provider did the work (a truncated answer, a prediction that failed
+        late) is still billed, and its handler puts the amount in the error's
+        ``details.cost_usd``."""
         total = CostSummary()
         for o in self.outcomes:
             if o.status == "succeeded":
                 total.add(o.job_id, o.cost)
+            elif o.status == "failed" and failed_bill(o) is not None:
+                total.add(o.job_id, Cost(status="known", amount_usd=failed_bill(o)))
         return total
+
+    def spent_on_failures(self) -> float:
+        """The part of :meth:`spent` billed for jobs that failed, in US dollars."""
+        return sum(failed_bill(o) or 0.0 for o in self.outcomes if o.status == "failed")
+
+    def summary_line(self) -> str:
+        """The run's cost in one line: what was spent (with the failed jobs' part) and, for a
+        run that was not wholly live, what the same run would cost live."""
+        spent = self.spent()
+        line = f"spent {spent.text()}"
+        on_failures = self.spent_on_failures()
+        if on_failures:
+            line += f" (${on_failures:.4f} of it billed for failed jobs)"
+        if self.live and all(not o.mocked for o in self.outcomes if o.status == "succeeded"):
+            return line
+        return f"{line}; the same run live would cost {self.live_estimate().text()}"
 
     def live_estimate(self) -> CostSummary:
         """What the whole plan would cost live."""
@@ -232,14 +261,23 @@ class RunReport:
             "dry_run": self.dry_run,
             "live": self.live,
             "blobs": self.blobs,
+            "page": self.page,
             "duration_ms": round(self.duration_ms, 2),
             "jobs": [o.to_dict() for o in self.outcomes],
             "previews": [p.to_dict() for p in self.previews],
             "spent": self.spent().to_dict(),
+            "spent_on_failures_usd": round(self.spent_on_failures(), 6),
             "live_estimate": self.live_estimate().to_dict(),
             "problems": self.problems,
             "interrupted": self.interrupted,
         }
+
+
+def failed_bill(outcome: JobOutcome) -> float | None:
+    """What the provider billed for a failed job (``error.details.cost_usd``), if known."""
+    details = (outcome.error or {}).get("details")
+    amount = details.get("cost_usd") if isinstance(details, Mapping) else None
+    return float(amount) if isinstance(amount, int | float) and amount >= 0 else None
 
 
 class RunListener(Protocol):

@@ -44,6 +44,7 @@ from tutopanda_providers.runner.reports import (
     RunReport,
     _NoListener,
 )
+from tutopanda_providers.runner.view import write_human_view
 
 if TYPE_CHECKING:
     from tutopanda_providers.registry import ProviderRegistry, RegistryOptions
@@ -231,7 +232,7 @@ class Runner:
         return previews
 
     def _preparer(self) -> JobPreparer:
-        preparer = JobPreparer(self.registry(), self.catalog, self.store)
+        preparer = JobPreparer(self.registry(), self.catalog, self.store, self.plan)
         preparer.relocations = self.movie.relocations
         return preparer
 
@@ -329,6 +330,7 @@ class Runner:
             self._record_interruption(report, previews, started)
             raise
         self.movie.write_providers(self._selections(report.outcomes))
+        report.page = write_human_view(self.movie, self.store, self.plan, report.outcomes)
         report.duration_ms = (time.perf_counter() - started) * 1000
         self.movie.append_event(
             {

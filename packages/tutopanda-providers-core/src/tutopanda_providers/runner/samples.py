@@ -15,6 +15,30 @@ from typing import Any
 
 from tutopanda_providers.contracts import Artefact, BlobRef, ProducerKind
 
+#: Narration is spoken at about 150 words a minute; with the space, about 6 characters a
+#: word: 15 characters a second. A stand-in narration is that long, so what a narration job
+#: is estimated at (TTS is priced per character) follows the script's asked duration.
+SPEAKING_CHARS_PER_SECOND = 15.0
+
+
+def _stand_in(head: str, chars: int) -> str:
+    """``head`` padded to ``chars`` characters with a visible filler (never cut shorter)."""
+    filler = " (stand-in text)"
+    text = head
+    while len(text) + len(filler) <= chars:
+        text += filler
+    return text
+
+
+def _closest(seconds: float, allowed: Any) -> float | None:
+    """The allowed duration closest to ``seconds`` (``seconds`` when any is allowed)."""
+    if isinstance(allowed, list) and allowed:
+        numbers = [float(a) for a in allowed if isinstance(a, int | float)]
+        if numbers:
+            return min(numbers, key=lambda a: (abs(a - seconds), a))
+    return seconds if seconds > 0 else None
+
+
 _MIME = {
     ProducerKind.AUDIO: "audio/mpeg",
     ProducerKind.IMAGE: "image/png",
@@ -28,6 +52,8 @@ def sample_script(job_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     count = int(inputs.get("segments", 6) or 6)
     total = float(inputs.get("duration_seconds", 120) or 120)
     topic = str(inputs.get("topic", "the topic"))
+    seconds = round(total / count, 3)
+    chars = round(seconds * SPEAKING_CHARS_PER_SECOND)
     return {
         "title": f"(title of the lesson on {topic})",
         "summary": f"(summary written by job {job_id})",
@@ -37,9 +63,13 @@ def sample_script(job_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
             {
                 "index": i,
                 "title": f"(title of segment {i})",
-                "narration": f"(narration of segment {i}, written by job {job_id})",
+                # As long as the narration of `seconds` spoken: estimates of what reads it
+                # (text to speech, prompts) follow the script's asked duration.
+                "narration": _stand_in(
+                    f"(narration of segment {i}, written by job {job_id})", chars
+                ),
                 "visual_ideas": [f"(visual idea for segment {i})"],
-                "duration_seconds": round(total / count, 3),
+                "duration_seconds": seconds,
             }
             for i in range(count)
         ],
@@ -53,17 +83,26 @@ def sample_prompts(job_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
     targets = inputs.get("targets") or [{"target": "image"}, {"target": "video"}]
     prompts = []
     for segment in segments:
-        index = segment.get("index", 0) if isinstance(segment, Mapping) else 0
+        facts = segment if isinstance(segment, Mapping) else {}
+        index = facts.get("index", 0)
+        seconds = float(facts.get("duration_seconds") or 0)
         for target in targets:
-            name = target.get("target", "image") if isinstance(target, Mapping) else str(target)
+            asked = target if isinstance(target, Mapping) else {"target": str(target)}
+            name = str(asked.get("target", "image"))
+            ratios = asked.get("aspect_ratios")
+            # What a prompt model answers (see prompt_set_json_schema): the allowed duration
+            # nearest the segment's, the first allowed ratio; estimates downstream follow it.
+            timed = name in ("video", "music", "narration")
             prompts.append(
                 {
                     "segment_index": index,
                     "target": name,
                     "prompt": f"({name} prompt for segment {index}, written by job {job_id})",
                     "negative_prompt": None,
-                    "aspect_ratio": None,
-                    "duration_seconds": None,
+                    "aspect_ratio": ratios[0] if isinstance(ratios, list) and ratios else None,
+                    "duration_seconds": _closest(seconds, asked.get("durations_seconds"))
+                    if timed
+                    else None,
                 }
             )
     return {"prompts": prompts}
@@ -94,4 +133,9 @@ def sample_artefacts(job_id: str, kind: ProducerKind, inputs: Mapping[str, Any])
     return [Artefact(name="output", kind=kind, mime=mime, blob=blob)]
 
 
-__all__ = ["sample_artefacts", "sample_prompts", "sample_script"]
+__all__ = [
+    "SPEAKING_CHARS_PER_SECOND",
+    "sample_artefacts",
+    "sample_prompts",
+    "sample_script",
+]

@@ -129,11 +129,46 @@ def settings_path(explicit: str | Path | None = None) -> Path | None:
     return local if local.is_file() else None
 
 
-def _parse(text: str, file: str) -> tuple[dict[str, Any], SettingsFile]:
+def _laid_over(base: ProducerSettings, table: Mapping[str, Any]) -> dict[str, Any]:
+    """A user's ``[producers.<Name>]`` laid over the producer it redefines, key by key.
+
+    Only what the table says changes: ``inputs`` and ``model_defaults`` are merged (the
+    table's keys win), and a new ``model`` keeps the old fallbacks (minus itself) unless the
+    table gives its own, exactly as ``--override`` does. So choosing a model in a settings
+    file and with ``--override`` give a job the same inputs.
+    """
+    merged: dict[str, Any] = {**base.model_dump(), **table}
+    merged["inputs"] = {**base.inputs, **dict(table.get("inputs") or {})}
+    defaults = {k: dict(v) for k, v in base.model_defaults.items()}
+    for model, values in dict(table.get("model_defaults") or {}).items():
+        defaults[model] = {**defaults.get(model, {}), **dict(values or {})}
+    merged["model_defaults"] = defaults
+    if "fallbacks" not in table and isinstance(table.get("model"), str):
+        merged["fallbacks"] = [f for f in base.fallbacks if f != table["model"]]
+    return merged
+
+
+def _parse(
+    text: str, file: str, base: Mapping[str, ProducerSettings] | None = None
+) -> tuple[dict[str, Any], SettingsFile]:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise FileProblemError(file, [f"{file}: not valid TOML: {exc}"]) from exc
+    tables = raw.get("producers")
+    if base and isinstance(tables, dict):
+        raw = {
+            **raw,
+            "producers": {
+                name: _laid_over(base[name], table)
+                if name in base
+                and isinstance(table, dict)
+                and "model" in table  # a model is never implied, not even the default's
+                and table.get("kind", base[name].kind.value) == base[name].kind.value
+                else table
+                for name, table in tables.items()
+            },
+        }
     try:
         parsed = SettingsFile.model_validate(raw)
     except ValidationError as exc:
@@ -209,7 +244,7 @@ def load_settings(
     origin: dict[str, tuple[str, str]] = {}
 
     def apply(text: str, file: str) -> None:
-        raw, parsed = _parse(text, file)
+        raw, parsed = _parse(text, file, producers)
         for name, producer in parsed.producers.items():
             producers[name] = producer
             origin[name] = (file, text)
