@@ -94,7 +94,8 @@ MESSAGE_HINTS: dict[ErrorKind, tuple[str, ...]] = {
 }
 
 #: Seconds a job may take in the rows only a deadline ends.
-SHORT_TIMEOUT = 1.0
+# Long enough for create and polls on a loaded machine before the slow fault (30 s) bites.
+SHORT_TIMEOUT = 3.0
 
 
 def _rows() -> list[Any]:

@@ -32,7 +32,8 @@ inputs.prompt = "COVER"
 
 [jobs.narration_5]
 producer = "AudioProducer"
-inputs.text = "${script.segments[5].narration}"
+inputs.text = "${script.segments[1].narration}"
+inputs.speed = 99
 """
 
 

@@ -412,47 +412,47 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
 
 
 def test_entry_point_plugin_is_found_with_its_distribution_and_version(site: Site) -> None:
-    module = site.module("good", GOOD_MODULE.format(provider="acme"))
-    site.distribution("acme-plugin", "1.2.0", {"acme": module})
-    registry = site.registry("acme")
-    report = registry.plugin("acme")
+    module = site.module("good", GOOD_MODULE.format(provider="nimbus"))
+    site.distribution("nimbus-plugin", "1.2.0", {"nimbus": module})
+    registry = site.registry("nimbus")
+    report = registry.plugin("nimbus")
     assert (report.status, report.distribution, report.version) == (
         "loaded",
-        "acme-plugin",
+        "nimbus-plugin",
         "1.2.0",
     )
-    assert [c.ref for c in registry.list_models()] == ["acme/m1"]
+    assert [c.ref for c in registry.list_models()] == ["nimbus/m1"]
 
 
 def test_entry_point_that_fails_to_import_is_reported_and_the_others_keep_working(
     site: Site, caplog: pytest.LogCaptureFixture
 ) -> None:
-    good = site.module("good", GOOD_MODULE.format(provider="acme"))
-    broken = site.module("broken", "import acme_sdk_that_is_not_installed\n")
+    good = site.module("good", GOOD_MODULE.format(provider="nimbus"))
+    broken = site.module("broken", "import nimbus_sdk_that_is_not_installed\n")
     crashing = site.module("crashing", "raise RuntimeError('models.json is corrupt')\n")
-    site.distribution("acme-plugin", "1.0.0", {"acme": good})
+    site.distribution("nimbus-plugin", "1.0.0", {"nimbus": good})
     site.distribution("broken-plugin", "0.9.1", {"broken": broken})
     site.distribution("crashing-plugin", "3.0.0", {"crashing": crashing})
     with caplog.at_level(logging.WARNING):
-        registry = site.registry("acme", "broken", "crashing")
-    assert [c.ref for c in registry.list_models()] == ["acme/m1"]
+        registry = site.registry("nimbus", "broken", "crashing")
+    assert [c.ref for c in registry.list_models()] == ["nimbus/m1"]
     report = registry.plugin("broken")
     assert (report.status, report.distribution, report.version) == (
         "failed",
         "broken-plugin",
         "0.9.1",
     )
-    assert report.error == "ModuleNotFoundError: No module named 'acme_sdk_that_is_not_installed'"
+    assert report.error == "ModuleNotFoundError: No module named 'nimbus_sdk_that_is_not_installed'"
     assert registry.plugin("crashing").error == "RuntimeError: models.json is corrupt"
     assert "plugin broken (broken-plugin 0.9.1) failed to load" in caplog.text
 
 
 def test_entry_point_with_a_missing_attribute_is_reported(site: Site) -> None:
-    good = site.module("good", GOOD_MODULE.format(provider="acme"))
-    site.distribution("acme-plugin", "1.0.0", {"acme": f"{good}:no_such_object"})
-    registry = site.registry("acme")
-    assert registry.plugin("acme").status == "failed"
-    assert "AttributeError" in (registry.plugin("acme").error or "")
+    good = site.module("good", GOOD_MODULE.format(provider="nimbus"))
+    site.distribution("nimbus-plugin", "1.0.0", {"nimbus": f"{good}:no_such_object"})
+    registry = site.registry("nimbus")
+    assert registry.plugin("nimbus").status == "failed"
+    assert "AttributeError" in (registry.plugin("nimbus").error or "")
 
 
 def test_entry_point_of_another_contract_version_is_reported_with_name_and_version(
@@ -603,18 +603,20 @@ def test_fast_entry_point_reader_agrees_on_temporary_distributions(site: Site) -
         find_entry_points,
     )
 
-    module = site.module("good", GOOD_MODULE.format(provider="acme"))
-    site.distribution("Acme.Plugin", "1.0.0", {"acme": module, "acme_attr": f"{module}:PROVIDER"})
+    module = site.module("good", GOOD_MODULE.format(provider="nimbus"))
+    site.distribution(
+        "Nimbus.Plugin", "1.0.0", {"nimbus": module, "nimbus_attr": f"{module}:PROVIDER"}
+    )
     importlib.invalidate_caches()
     fast = {(e.name, e.value, e.distribution, e.version) for e in find_entry_points()}
     slow = {
         (e.name, e.value, e.distribution, e.version)
         for e in _entry_points_from_importlib("tutopanda.providers")
     }
-    assert ("acme", module, "Acme.Plugin", "1.0.0") in fast
+    assert ("nimbus", module, "Nimbus.Plugin", "1.0.0") in fast
     assert fast == slow
-    (attr,) = [e for e in find_entry_points() if e.name == "acme_attr"]
-    assert attr.load() == "acme"
+    (attr,) = [e for e in find_entry_points() if e.name == "nimbus_attr"]
+    assert attr.load() == "nimbus"
 
 
 def test_development_egg_info_without_a_version_in_its_name_is_found(site: Site) -> None:

@@ -243,11 +243,27 @@ def cancel(
     say(f"cancel requested for {movie_id}")
 
 
+def _examples(*lines: str) -> str:
+    # "\b" stops click from re-wrapping the paragraph, so each example keeps its own line.
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+_WORKER_EXAMPLES = _examples(
+    "tutopanda-providers worker --live --address 127.0.0.1:7233",
+    "tutopanda-providers worker --task-queue lessons-mock --max-jobs 8",
+)
+_SUBMIT_EXAMPLES = _examples(
+    "tutopanda-providers submit lesson.toml --movie s3://bucket/movies/lesson --live --max-cost 5",
+    "tutopanda-providers submit lesson.toml --detach --json",
+)
+_CANCEL_EXAMPLES = _examples("tutopanda-providers cancel out/lesson")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``worker``, ``submit`` and ``cancel`` to the ``tutopanda-providers`` app."""
-    app.command("worker")(worker)
-    app.command("submit")(submit)
-    app.command("cancel")(cancel)
+    app.command("worker", epilog=_WORKER_EXAMPLES)(worker)
+    app.command("submit", epilog=_SUBMIT_EXAMPLES)(submit)
+    app.command("cancel", epilog=_CANCEL_EXAMPLES)(cancel)
 
 
 __all__ = ["cancel", "register", "submit", "worker"]
