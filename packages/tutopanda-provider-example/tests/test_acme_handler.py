@@ -100,6 +100,7 @@ async def test_the_key_goes_to_the_api_and_never_to_the_file_host(
         (Fault.status(402, message="no credit left"), ErrorKind.QUOTA),
         (Fault.status(403), ErrorKind.AUTH),
         (Fault.status(422, message="prompt too long"), ErrorKind.INVALID_INPUT),
+        (Fault.status(400, message="seed out of range"), ErrorKind.INVALID_INPUT),
         (Fault.status(400, message="unsafe", code="content_policy"), ErrorKind.CONTENT_POLICY),
     ],
 )

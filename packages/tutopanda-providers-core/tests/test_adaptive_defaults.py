@@ -10,12 +10,8 @@ from pathlib import Path
 import pytest
 from tutopanda_providers.contracts import ProducerKind
 from tutopanda_providers.runner import load_settings
-from tutopanda_providers.runner.defaults import (
-    InstalledModel,
-    replacement,
-    starter_plan_text,
-    starter_settings_text,
-)
+from tutopanda_providers.runner.defaults import InstalledModel, replacement
+from tutopanda_providers.runner.starter import starter_plan_text, starter_settings_text
 from typer.testing import CliRunner
 
 K = ProducerKind

@@ -42,14 +42,11 @@ from tutopanda_providers import (
     WarmStartContext,
 )
 from tutopanda_providers.contracts.media import MediaReaderMissingError, read_media_facts
+from tutopanda_providers.http_helpers import OutputDownloader, error_for_transport
 
-from tutopanda_provider_example.plugin import SECRET_NAME
+from tutopanda_provider_example.names import PROVIDER, SECRET_NAME
 from tutopanda_provider_example.settings import AcmeSettings
-from tutopanda_provider_example.transport import (
-    download_to_storage,
-    error_for_status,
-    error_for_transport,
-)
+from tutopanda_provider_example.transport import error_for_status
 
 TERMINAL = frozenset({"succeeded", "failed", "canceled"})
 MISSING_KEY = (
@@ -168,17 +165,24 @@ class AcmeHandler:
         if not images:
             raise ProviderFailedError("acme's job succeeded without images", provider=self.provider)
         artefacts: list[Artefact] = []
-        # A separate client without the key: output files are served by another host.
-        timeout = _timeout(request.remaining(), self.settings.request_timeout)
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as files:
+        # Core's downloader: no key (output files are served by another host), streamed,
+        # sniffed and checked to be an image; facts are read below, with the API's as backup.
+        seconds = _timeout(request.remaining(), self.settings.request_timeout).read
+        files = OutputDownloader(
+            provider=PROVIDER,
+            timeout=seconds if seconds is not None else self.settings.request_timeout,
+            read_facts=False,
+        )
+        try:
             for index, image in enumerate(images):
-                blob, _ = await download_to_storage(
-                    files,
+                stored = await files.fetch(
                     str(image["url"]),
-                    request.storage,
-                    expected_mime=image.get("content_type"),
+                    storage=request.storage,
+                    expected="image",
+                    promised_mime=str(image.get("content_type") or "image/png"),
                     model=self.model,
                 )
+                blob = stored.blob
                 artefacts.append(
                     Artefact(
                         kind=ProducerKind.IMAGE,
@@ -188,6 +192,8 @@ class AcmeHandler:
                         facts=self._facts(request, blob, image),
                     )
                 )
+        finally:
+            await files.aclose()
         return artefacts
 
     def _facts(self, request: ProducerRequest, blob: Any, image: dict[str, Any]) -> MediaFacts:
@@ -220,7 +226,9 @@ class AcmeHandler:
         try:
             answer = await client.request(method, path, **kw)
         except httpx.HTTPError as exc:
-            raise error_for_transport(exc, action, model=self.model) from exc
+            raise error_for_transport(
+                exc, provider=self.provider, model=self.model, action=action
+            ) from exc
         if answer.status_code >= 400:
             body = _json_or_empty(answer)
             found = body.get("error")
@@ -228,6 +236,7 @@ class AcmeHandler:
             raise error_for_status(
                 answer.status_code,
                 str(error.get("message") or answer.reason_phrase),
+                action=action,
                 headers=dict(answer.headers),
                 code=error.get("code") or error.get("type"),
                 model=self.model,

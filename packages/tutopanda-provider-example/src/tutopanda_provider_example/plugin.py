@@ -22,6 +22,8 @@ from tutopanda_providers import (
     hookimpl,
 )
 
+from tutopanda_provider_example.names import SECRET_NAME
+
 if TYPE_CHECKING:
     from tutopanda_providers.handler import HandlerContext, ProducerHandler
 
@@ -30,8 +32,6 @@ if TYPE_CHECKING:
 TUTOPANDA_HOOK_CONTRACT = 1
 #: Bump when the handler's outputs change for the same inputs (part of cache keys).
 HANDLER_VERSION = "1"
-#: The environment variable (or secret store entry) holding the API key.
-SECRET_NAME = "ACME_API_KEY"
 
 
 class PixelInputs(InputModel):

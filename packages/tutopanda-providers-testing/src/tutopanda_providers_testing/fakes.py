@@ -290,7 +290,7 @@ def fake_server_registry(
     from tutopanda_providers.secrets import MappingSecretResolver
     from tutopanda_providers.storage import BlobStore
 
-    from tutopanda_providers_testing.pytest_plugin import canary_secrets, fake_provider_options
+    from tutopanda_providers_testing.fake_options import canary_secrets, fake_provider_options
 
     options = fake_provider_options(replicate, openai)
     for provider, extra in (provider_options or {}).items():

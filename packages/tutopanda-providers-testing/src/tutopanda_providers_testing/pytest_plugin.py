@@ -29,6 +29,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tutopanda_providers_testing.fake_openai import FakeOpenAIServer
+from tutopanda_providers_testing.fake_options import (
+    FAST_REPLICATE_OPTIONS as FAST_REPLICATE_OPTIONS,  # re-exported: public here before
+)
+from tutopanda_providers_testing.fake_options import canary_secrets as canary_secrets
+from tutopanda_providers_testing.fake_options import (
+    fake_provider_options as fake_provider_options,
+)
 from tutopanda_providers_testing.fake_replicate import FakeReplicateServer
 from tutopanda_providers_testing.keys import (
     CANARY_OPENAI_KEY,
@@ -45,9 +52,6 @@ if TYPE_CHECKING:
 # The suite's asserts get pytest's detailed failure messages (must precede its import;
 # nothing above imports it).
 pytest.register_assert_rewrite("tutopanda_providers_testing.conformance")
-
-#: Options the Replicate plugin reads to poll the fake quickly (unknown keys are ignored).
-FAST_REPLICATE_OPTIONS: dict[str, Any] = {"poll_initial": 0.005, "poll_max": 0.02}
 
 RegistryFactory = Callable[..., "ProviderRegistry"]
 
@@ -102,26 +106,6 @@ def telemetry_events() -> ListSink:
     from tutopanda_providers.telemetry import ListSink
 
     return ListSink()
-
-
-def fake_provider_options(
-    replicate: FakeReplicateServer | None, openai: FakeOpenAIServer | None
-) -> dict[str, dict[str, Any]]:
-    """``provider_options`` that point the Replicate and OpenAI plugins at the fakes."""
-    options: dict[str, dict[str, Any]] = {}
-    if replicate is not None:
-        options["replicate"] = {"base_url": replicate.base_url, **FAST_REPLICATE_OPTIONS}
-    if openai is not None:
-        options["openai"] = {"base_url": openai.base_url}
-    return options
-
-
-def canary_secrets() -> dict[str, str]:
-    """The canary keys under the names the providers read them from."""
-    return {
-        SECRET_NAMES["replicate"]: CANARY_REPLICATE_TOKEN,
-        SECRET_NAMES["openai"]: CANARY_OPENAI_KEY,
-    }
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def init(folder: Path, force: bool, json_out: bool) -> None:
             written (nothing is written then).
     """
     from tutopanda_providers.contracts import ConfigurationError
-    from tutopanda_providers.runner.defaults import starter_plan_text, starter_settings_text
+    from tutopanda_providers.runner.starter import starter_plan_text, starter_settings_text
 
     with failures_to_exit_codes(json_out):
         plan, settings = folder / PLAN_FILE, folder / SETTINGS_FILE

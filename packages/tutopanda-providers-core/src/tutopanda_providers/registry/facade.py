@@ -19,7 +19,6 @@ from tutopanda_providers.contracts import (
     ConfigurationError,
     Cost,
     Descriptor,
-    Environment,
     EventEmitter,
     JobInfo,
     Mode,
@@ -35,79 +34,23 @@ from tutopanda_providers.handler import (
     ProducerHandler,
     ProducerRequest,
     RemoteJob,
-    WarmStartContext,
 )
 from tutopanda_providers.plugins.discovery import PluginReport
 from tutopanda_providers.plugins.implementation import Match
 from tutopanda_providers.registry import resolution
 from tutopanda_providers.registry.resolution import Registration
+from tutopanda_providers.registry.resolved import ResolvedHandler
 from tutopanda_providers.secrets import ScopedSecretResolver, SecretResolver
 from tutopanda_providers.telemetry import LoggingSink
 
 if TYPE_CHECKING:
     from tutopanda_providers.contracts import Artefact
     from tutopanda_providers.pipeline.context import Middleware, Next
-    from tutopanda_providers.registry.building import RegistryOptions
+    from tutopanda_providers.registry.options import RegistryOptions
     from tutopanda_providers.registry.warm import WarmStartReport
     from tutopanda_providers.storage import BlobStore
 
 log = logging.getLogger("tutopanda_providers.registry")
-
-
-class ResolvedHandler:
-    """A handler wrapped in the registry's invoke pipeline; what :meth:`resolve` returns."""
-
-    def __init__(
-        self,
-        handler: ProducerHandler,
-        card: ModelCard,
-        descriptor: Descriptor,
-        mode: Mode,
-        chain: Next,
-        version: str,
-    ) -> None:
-        self.handler = handler
-        self.card = card
-        self.descriptor = descriptor
-        self.mode = mode
-        self.version = version
-        self._chain = chain
-
-    @property
-    def provider(self) -> str:
-        """The provider name."""
-        return self.descriptor.provider
-
-    @property
-    def model(self) -> str:
-        """The model name."""
-        return self.descriptor.model
-
-    @property
-    def environment(self) -> Environment:
-        """``local`` or ``cloud``."""
-        return self.descriptor.environment
-
-    async def invoke(self, request: ProducerRequest) -> ProducerResult:
-        """Run ``request`` through the pipeline and the handler."""
-        from tutopanda_providers.pipeline.context import InvokeContext
-
-        context = InvokeContext(
-            request=request, card=self.card, handler=self.handler, mode=self.mode
-        )
-        context.state["handler_version"] = self.version
-        result = await self._chain(context)
-        result.meta.handler_version = result.meta.handler_version or self.version
-        return result
-
-    async def warm_start(self, context: WarmStartContext) -> None:
-        """Call the handler's warm start, if it has one."""
-        warm = getattr(self.handler, "warm_start", None)
-        if warm is not None:
-            await warm(context)
-
-    def __repr__(self) -> str:
-        return f"ResolvedHandler({self.descriptor}, mode={self.mode!r})"
 
 
 class ProviderRegistry:

@@ -6,14 +6,66 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
-from tutopanda_providers.contracts import AuthError, Descriptor, EventEmitter, Mode, ProviderError
+from tutopanda_providers.contracts import (
+    AuthError,
+    Descriptor,
+    EventEmitter,
+    Mode,
+    ModelCard,
+    ProducerKind,
+    ProviderError,
+    TelemetrySink,
+)
 from tutopanda_providers.handler import WarmStartContext
+from tutopanda_providers.registry.resolved import ResolvedHandler
+from tutopanda_providers.secrets import SecretResolver
 from tutopanda_providers.telemetry import WARM_START
 
-if TYPE_CHECKING:
-    from tutopanda_providers.registry.facade import ProviderRegistry, ResolvedHandler
+
+class WarmableRegistry(Protocol):
+    """What a warm start needs of a registry (:class:`ProviderRegistry` has it all).
+
+    A protocol rather than the facade itself, so this module does not import the facade
+    that calls it.
+    """
+
+    @property
+    def mode(self) -> Mode:
+        """The registry's mode."""
+        ...
+
+    @property
+    def secrets(self) -> SecretResolver:
+        """Where secret values come from."""
+        ...
+
+    @property
+    def telemetry(self) -> TelemetrySink:
+        """Where the warm-start events go."""
+        ...
+
+    def card(self, descriptor: Descriptor | str) -> ModelCard:
+        """The card of ``descriptor``; raises ``UnknownModelError``."""
+        ...
+
+    def mode_for_job(
+        self, producer: str | None = None, kind: ProducerKind | str | None = None
+    ) -> Mode:
+        """The mode a job of ``producer`` / ``kind`` runs in."""
+        ...
+
+    def resolve(
+        self,
+        descriptor: Descriptor,
+        *,
+        producer: str | None = None,
+        kind: ProducerKind | str | None = None,
+        mode: Mode | None = None,
+    ) -> ResolvedHandler:
+        """The handler for ``descriptor``, wrapped in the pipeline."""
+        ...
 
 
 @dataclass
@@ -39,7 +91,7 @@ class WarmStartReport:
         }
 
 
-def check_secrets(registry: ProviderRegistry, resolved: ResolvedHandler) -> bool:
+def check_secrets(registry: WarmableRegistry, resolved: ResolvedHandler) -> bool:
     """Raise when a live handler's secrets are missing; True when some were checked.
 
     Raises:
@@ -59,7 +111,7 @@ def check_secrets(registry: ProviderRegistry, resolved: ResolvedHandler) -> bool
 
 
 async def _warm_one(
-    registry: ProviderRegistry,
+    registry: WarmableRegistry,
     descriptor: Descriptor,
     chosen: Mode,
     producer: str | None,
@@ -80,7 +132,7 @@ async def _warm_one(
 
 
 async def warm_start(
-    registry: ProviderRegistry,
+    registry: WarmableRegistry,
     descriptors: Iterable[Descriptor],
     timeout: float = 10.0,
     *,
@@ -138,4 +190,4 @@ def _retrieve(task: Any) -> None:
         task.exception()
 
 
-__all__ = ["WarmStartReport", "check_secrets", "warm_start"]
+__all__ = ["WarmStartReport", "WarmableRegistry", "check_secrets", "warm_start"]

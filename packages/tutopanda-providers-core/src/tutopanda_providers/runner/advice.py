@@ -10,13 +10,10 @@ with ``allow_unresearched_script = true``; the scripts such a model writes recor
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, TypeVar
 
 from tutopanda_providers.contracts import ModelCard, ProducerKind
-
-if TYPE_CHECKING:
-    from tutopanda_providers.runner.settings import Settings
 
 log = logging.getLogger("tutopanda_providers.settings")
 
@@ -25,6 +22,50 @@ RESEARCH_CAPABILITY = "web_search"
 
 #: Looks a ``provider/model`` reference up; ``None`` when no installed plugin serves it.
 CardLookup = Callable[[str], ModelCard | None]
+
+
+class AdvisedProducer(Protocol):
+    """What the advice reads of one producer (a ``ProducerSettings`` has it)."""
+
+    @property
+    def kind(self) -> ProducerKind:
+        """The producer's kind."""
+        ...
+
+    @property
+    def model(self) -> str:
+        """The ``provider/model`` that serves it."""
+        ...
+
+    @property
+    def fallbacks(self) -> Sequence[str]:
+        """The ``provider/model`` references tried when the model fails."""
+        ...
+
+    @property
+    def allow_unresearched_script(self) -> bool:
+        """Whether the user accepted a script model without research."""
+        ...
+
+
+class AdvisedSettings(Protocol):
+    """What the advice reads of loaded settings (a ``Settings`` has it).
+
+    A protocol, not the settings class itself: the settings loader calls :func:`advise`, so
+    this module must not import it back.
+    """
+
+    @property
+    def producers(self) -> Mapping[str, AdvisedProducer]:
+        """Producer name → its settings."""
+        ...
+
+    def where(self, producer: str, *keys: str | int) -> str:
+        """``file:line`` of ``producers.<producer>.<keys>``."""
+        ...
+
+
+_Settings = TypeVar("_Settings", bound=AdvisedSettings)
 
 
 def installed_card_lookup() -> CardLookup:
@@ -64,7 +105,7 @@ def _installed_cards() -> dict[str, ModelCard]:
 
 
 def unresearched_script_models(
-    settings: Settings, cards: CardLookup | None = None
+    settings: AdvisedSettings, cards: CardLookup | None = None
 ) -> list[tuple[str, str, str]]:
     """``(producer, model reference, role)`` for every script model that cannot research.
 
@@ -84,7 +125,7 @@ def unresearched_script_models(
     return found
 
 
-def script_research_advice(settings: Settings, cards: CardLookup | None = None) -> list[str]:
+def script_research_advice(settings: AdvisedSettings, cards: CardLookup | None = None) -> list[str]:
     """One warning line per script model without research, saying where and how to opt in."""
     lines: list[str] = []
     for producer, ref, role in unresearched_script_models(settings, cards):
@@ -99,7 +140,7 @@ def script_research_advice(settings: Settings, cards: CardLookup | None = None) 
     return lines
 
 
-def advise(settings: Settings, cards: CardLookup | None = None) -> Settings:
+def advise(settings: _Settings, cards: CardLookup | None = None) -> _Settings:
     """Log every piece of advice on ``settings`` as a warning and return ``settings``.
 
     Called by :func:`~tutopanda_providers.runner.settings.load_settings`; call
@@ -115,6 +156,8 @@ def advise(settings: Settings, cards: CardLookup | None = None) -> Settings:
 
 __all__ = [
     "RESEARCH_CAPABILITY",
+    "AdvisedProducer",
+    "AdvisedSettings",
     "CardLookup",
     "advise",
     "installed_card_lookup",

@@ -15,12 +15,17 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tutopanda_providers.contracts import Artefact, Cost
 from tutopanda_providers.runner.reports import JobOutcome, failed_bill
-from tutopanda_providers.runner.view import FILES, ViewFile, write_text_file
+from tutopanda_providers.runner.view import FILES, ViewFile, write_text_file, write_view
+
+if TYPE_CHECKING:
+    from tutopanda_providers.runner.movie import MovieStore
+    from tutopanda_providers.runner.plan import Plan
+    from tutopanda_providers.storage import BlobStore
 
 #: The page's file name inside the movie.
 PAGE = "index.html"
@@ -174,4 +179,15 @@ def write_page(
     return path
 
 
-__all__ = ["PAGE", "artefact_html", "page_html", "write_page"]
+def write_human_view(
+    movie: MovieStore, store: BlobStore, plan: Plan, outcomes: Sequence[JobOutcome]
+) -> str:
+    """After a run: lay out ``files/`` from the movie's manifest and write ``index.html``
+    (see :mod:`~tutopanda_providers.runner.page`); return the page's path."""
+    files = write_view(movie.folder, movie.manifest(), store)
+    order = {job.id: i for i, job in enumerate(plan.ordered())}
+    in_plan_order = sorted(outcomes, key=lambda o: order.get(o.job_id, len(order)))
+    return str(write_page(movie.folder, plan.title, plan.source, in_plan_order, files))
+
+
+__all__ = ["PAGE", "artefact_html", "page_html", "write_human_view", "write_page"]

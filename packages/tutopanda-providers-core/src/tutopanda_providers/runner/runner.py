@@ -31,6 +31,7 @@ from tutopanda_providers.runner.errors import BudgetRefusedError, FileProblemErr
 from tutopanda_providers.runner.execution import Execution, outcome_of
 from tutopanda_providers.runner.locate import where
 from tutopanda_providers.runner.movie import MovieStore
+from tutopanda_providers.runner.page import write_human_view
 from tutopanda_providers.runner.plan import Plan
 from tutopanda_providers.runner.preview import JobPreparer, preview
 from tutopanda_providers.runner.recording import MANIFEST_WRITE_INTERVAL, RunRecorder
@@ -44,7 +45,6 @@ from tutopanda_providers.runner.reports import (
     RunReport,
     _NoListener,
 )
-from tutopanda_providers.runner.view import write_human_view
 
 if TYPE_CHECKING:
     from tutopanda_providers.registry import ProviderRegistry, RegistryOptions

@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,9 +34,6 @@ from tutopanda_providers.runner.errors import file_access_error
 from tutopanda_providers.runner.recording import artefacts_from
 
 if TYPE_CHECKING:
-    from tutopanda_providers.runner.movie import MovieStore
-    from tutopanda_providers.runner.plan import Plan
-    from tutopanda_providers.runner.reports import JobOutcome
     from tutopanda_providers.storage import BlobStore
 
 #: The folder of the human view, inside the movie.
@@ -145,19 +142,6 @@ def write_view(
     return made
 
 
-def write_human_view(
-    movie: MovieStore, store: BlobStore, plan: Plan, outcomes: Sequence[JobOutcome]
-) -> str:
-    """After a run: lay out ``files/`` from the movie's manifest and write ``index.html``
-    (see :mod:`~tutopanda_providers.runner.page`); return the page's path."""
-    from tutopanda_providers.runner.page import write_page
-
-    files = write_view(movie.folder, movie.manifest(), store)
-    order = {job.id: i for i, job in enumerate(plan.ordered())}
-    in_plan_order = sorted(outcomes, key=lambda o: order.get(o.job_id, len(order)))
-    return str(write_page(movie.folder, plan.title, plan.source, in_plan_order, files))
-
-
 def write_text_file(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and ``os.replace`` (no fsync: the
     view is rebuilt from the manifest by every run)."""
@@ -176,7 +160,6 @@ __all__ = [
     "FILES",
     "ViewFile",
     "view_name",
-    "write_human_view",
     "write_text_file",
     "write_view",
 ]

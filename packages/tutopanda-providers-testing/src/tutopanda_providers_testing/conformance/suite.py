@@ -610,7 +610,7 @@ class SuiteContext:
         module = import_module(owner.plugin_module)
         overrides.setdefault("provider_options", owner.registry_options(self))
         if "secrets" not in overrides and self.secrets:
-            from tutopanda_providers_testing.pytest_plugin import canary_secrets
+            from tutopanda_providers_testing.fake_options import canary_secrets
 
             overrides["secrets"] = {**canary_secrets(), **self.secrets}
         registry: ProviderRegistry = self.factory(

@@ -11,14 +11,30 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from tutopanda_providers_testing.fakeserver.reply import Reply
 from tutopanda_providers_testing.faults import Fault, FaultKind
-from tutopanda_providers_testing.requestlog import RecordedRequest
+from tutopanda_providers_testing.requestlog import RecordedRequest, RequestLog
 
-if TYPE_CHECKING:
-    from tutopanda_providers_testing.fakeserver.server import FakeServer
+
+class FileServer(Protocol):
+    """What a :class:`FileHost` needs of its server (a ``FakeServer`` has it).
+
+    A protocol, not the server class: the server creates its file host, so this module must
+    not import it back.
+    """
+
+    @property
+    def origin(self) -> str:
+        """``http://127.0.0.1:PORT``, the start of every file URL."""
+        ...
+
+    @property
+    def log(self) -> RequestLog:
+        """Where the ``files_served`` counter is kept."""
+        ...
+
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -39,7 +55,7 @@ class FileHost:
     ``Fault.expired(404|410)``, ``Fault.truncated_download()``, ``Fault.slow_download(s)``.
     """
 
-    def __init__(self, server: FakeServer, *, prefix: str = "/files") -> None:
+    def __init__(self, server: FileServer, *, prefix: str = "/files") -> None:
         self._server = server
         self.prefix = prefix.rstrip("/")
         self._lock = threading.Lock()
