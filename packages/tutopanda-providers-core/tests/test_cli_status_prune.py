@@ -35,6 +35,9 @@ producer = "AudioProducer"
 inputs.text = "${script.segments[1].narration}"
 inputs.speed = 99
 """
+# Once the script exists, a run checks narration_5's inputs before any call and refuses the
+# plan (exit 2): re-runs use the plan without it.
+PLAN_WITHOUT_THE_BAD_JOB = PLAN.split("[jobs.narration_5]")[0]
 
 
 def _cli(*args: str) -> Any:
@@ -89,6 +92,7 @@ def test_status_says_kept_failed_stale_and_missing_and_what_the_next_run_costs(
 
 def test_status_shows_the_overrides_in_force(movie: Path, tmp_path: Path) -> None:
     plan = tmp_path / "lesson.toml"
+    plan.write_text(PLAN_WITHOUT_THE_BAD_JOB, encoding="utf-8")
     _cli(
         "run",
         str(plan),
@@ -115,6 +119,7 @@ def test_prune_lists_by_default_and_removes_only_with_yes(movie: Path, tmp_path:
     plan = tmp_path / "lesson.toml"
     before = json.loads((movie / "manifest.json").read_text())["jobs"]["cover"]
     old = before["artefacts"][0]["blob"]
+    plan.write_text(PLAN_WITHOUT_THE_BAD_JOB, encoding="utf-8")
     _cli(
         "run",
         str(plan),
@@ -132,3 +137,18 @@ def test_prune_lists_by_default_and_removes_only_with_yes(movie: Path, tmp_path:
     # Every job still has its files: nothing referenced was removed.
     assert set(_states(movie).values()) <= {"kept", "failed"}
     assert _cli("prune", str(movie))["unreferenced"] == []
+
+
+def test_prune_finds_the_movies_blobs_from_any_folder_and_never_touches_others(
+    movie: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # config.json records the blob folder relative to the movie ("blobs"); run from elsewhere,
+    # prune must read the movie's blobs, not a "blobs" folder of the current directory.
+    elsewhere = tmp_path / "elsewhere"
+    stranger = elsewhere / "blobs" / "ab" / ("ab" * 32 + ".jpg")
+    stranger.parent.mkdir(parents=True)
+    stranger.write_bytes(b"not the movie's")
+    monkeypatch.chdir(elsewhere)
+    removed = _cli("prune", str(movie), "--yes")
+    assert Path(removed["blobs"]).resolve() == (movie / "blobs").resolve()
+    assert stranger.exists()

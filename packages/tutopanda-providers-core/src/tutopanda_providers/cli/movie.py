@@ -38,6 +38,7 @@ def status(
     from tutopanda_providers.contracts import ConfigurationError
     from tutopanda_providers.runner import Catalog, Runner, RunOptions, load_plan, load_settings
     from tutopanda_providers.runner.movie import MovieStore
+    from tutopanda_providers.runner.portable import stored_path
     from tutopanda_providers.runner.status import movie_status
 
     with failures_to_exit_codes(json_out):
@@ -52,7 +53,8 @@ def status(
         settings = load_settings(settings_path)
         catalog = Catalog.from_settings(settings)
         plan = load_plan(plan_file, catalog.entries)
-        storage = config.get("storage") if isinstance(config.get("storage"), str) else None
+        kept = config.get("storage")
+        storage = stored_path(kept, movie_dir) if isinstance(kept, str) and kept else None
         runner = Runner(plan, catalog, store, RunOptions(dry_run=True, storage=storage))
         previews = runner.preview()
         found = movie_status(store, previews, runner.effective_overrides(), runner.store.exists)
@@ -88,6 +90,7 @@ def prune(movie_dir: Path, yes: bool, json_out: bool) -> None:
     """The ``prune`` command: lists unreferenced blobs; removes them only with ``--yes``."""
     from tutopanda_providers.contracts import ConfigurationError
     from tutopanda_providers.runner.movie import MovieStore
+    from tutopanda_providers.runner.portable import stored_path
     from tutopanda_providers.runner.status import prune_blobs
 
     with failures_to_exit_codes(json_out):
@@ -95,7 +98,11 @@ def prune(movie_dir: Path, yes: bool, json_out: bool) -> None:
             raise ConfigurationError(f"{movie_dir} is not a movie folder")
         store = MovieStore(movie_dir)
         storage = store.config().get("storage")
-        root = storage if isinstance(storage, str) and storage else store.blobs_root
+        root = (
+            stored_path(storage, movie_dir)
+            if isinstance(storage, str) and storage
+            else store.blobs_root
+        )
         with store.locked(0.0):  # a run in progress may be storing a blob not yet recorded
             found = prune_blobs(store, root, remove=yes)
     if json_out:

@@ -137,4 +137,20 @@ def portable_path(path: str, folder: Path) -> str:
         return path
 
 
-__all__ = ["locate_blobs", "location_free", "portable", "portable_path", "relocated"]
+def stored_path(path: str, folder: Path) -> str:
+    """The inverse of :func:`portable_path`: a storage path from ``config.json`` made usable
+    from anywhere (a relative path is the movie folder's; a URL stays as it is)."""
+    if "://" in path and not path.startswith("file://"):
+        return path
+    local = Path(path.removeprefix("file://"))
+    return str(local if local.is_absolute() else folder / local)
+
+
+__all__ = [
+    "locate_blobs",
+    "location_free",
+    "portable",
+    "portable_path",
+    "relocated",
+    "stored_path",
+]

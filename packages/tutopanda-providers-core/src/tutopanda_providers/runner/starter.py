@@ -65,8 +65,8 @@ def starter_settings_text(installed: Mapping[str, InstalledModel] | None = None)
     for name, producer in producers.items():
         lines += ["", f"[producers.{name}]", f"kind = {_toml(producer.kind.value)}"]
         lines.append(f"model = {_toml(producer.model)}")
-        if producer.fallbacks:
-            lines.append(f"fallbacks = {_toml(producer.fallbacks)}")
+        # Always written, even empty: a table that leaves fallbacks out keeps the shipped ones.
+        lines.append(f"fallbacks = {_toml(producer.fallbacks)}")
         if producer.environment != "local":
             lines.append(f"environment = {_toml(producer.environment)}")
         if producer.allow_unresearched_script:
