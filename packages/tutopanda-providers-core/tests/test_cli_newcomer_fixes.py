@@ -181,3 +181,24 @@ def test_a_folder_at_local_tutopanda_toml_is_refused_like_settings(tmp_path: Pat
     result = cli("run", "lesson.toml", "--movie", "m", "--dry-run")
     assert result.exit_code == 2, result.output
     assert "is a folder" in result.output
+
+
+# -- 1: a job the stop canceled is never resumed -----------------------------------------------
+def test_a_job_listed_canceled_by_run_interrupted_is_not_in_flight(tmp_path: Path) -> None:
+    from tutopanda_providers.runner.movie import MovieStore
+
+    movie = MovieStore(tmp_path / "m")
+    movie.folder.mkdir()
+    for job, remote in (("a", "p1"), ("b", "p2")):
+        movie.append_event(
+            {"type": "job.remote_started", "job_id": job, "remote_job_id": remote, "model": "x/y"}
+        )
+    # The stop canceled both remote jobs; only the run's own line says so for "b".
+    movie.append_event({"type": "job.canceled", "job_id": "a", "remote_job_id": "p1"})
+    movie.append_event({"type": "run.interrupted", "canceled": ["a", "b"], "finished": []})
+    assert movie.in_flight() == {}
+    # A later run that starts "b" again and dies: that new remote job is in flight.
+    movie.append_event(
+        {"type": "job.remote_started", "job_id": "b", "remote_job_id": "p3", "model": "x/y"}
+    )
+    assert movie.in_flight()["b"]["remote_job_id"] == "p3"

@@ -398,11 +398,18 @@ class MovieStore:
         was reported, else ``{sent_after, fingerprint, fingerprint_scheme, model}`` (a live
         start logged before its create was sent: the create may have reached the provider).
         Logs written before the remote-job callback said ``prediction_id``, and are read the
-        same way. A job canceled when a run was stopped is not in flight: its remote job was
-        canceled.
+        same way. A job canceled when a run was stopped (``job.canceled``, or listed as canceled
+        by ``run.interrupted``) is not in flight: its remote job was canceled, and the next run
+        starts it afresh.
         """
         pending: dict[str, dict[str, Any]] = {}
         for event in self.events():
+            if event.get("type") == RUN_INTERRUPTED:
+                # The stop canceled these jobs' remote jobs, even if a job's own job.canceled
+                # line was never written: none of them is ever resumed.
+                for canceled in event.get("canceled") or ():
+                    pending.pop(str(canceled), None)
+                continue
             job = event.get("job_id")
             if not isinstance(job, str):
                 continue
