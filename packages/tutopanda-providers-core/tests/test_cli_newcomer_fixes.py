@@ -43,7 +43,7 @@ inputs.prompt = "calm piano"
 def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in SECRET_VARS:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "lesson.toml").write_text(PLAN)
     return tmp_path
@@ -202,3 +202,65 @@ def test_a_job_listed_canceled_by_run_interrupted_is_not_in_flight(tmp_path: Pat
         {"type": "job.remote_started", "job_id": "b", "remote_job_id": "p3", "model": "x/y"}
     )
     assert movie.in_flight()["b"]["remote_job_id"] == "p3"
+
+
+# -- 8: small output bugs -----------------------------------------------------------------------
+def test_models_show_json_gives_defaults_as_json_values() -> None:
+    import json
+
+    result = cli("models", "show", "replicate/google/veo-3-fast", "--json")
+    inputs = {row["name"]: row for row in json.loads(result.stdout)["inputs"]}
+    assert inputs["seed"]["default"] is None and inputs["seed"]["has_default"] is True
+    assert inputs["duration"]["default"] == 8
+    assert inputs["generate_audio"]["default"] is True
+    assert inputs["aspect_ratio"]["default"] == "16:9"
+    assert inputs["prompt"]["has_default"] is False
+    assert not [r for r in inputs.values() if r["default"] in ("null", "true", "8")]
+
+
+def test_a_tool_rate_the_model_never_uses_is_labelled() -> None:
+    import json
+
+    mini = cli("models", "show", "openai/gpt-5-mini")
+    assert "web_search (not used by this model)" in mini.stdout
+    full = cli("models", "show", "openai/gpt-5")  # it searches: the rate applies
+    assert "not used" not in full.stdout
+    rates = {r["name"]: r for r in json.loads(cli("models", "show", "openai/gpt-5-mini", "--json").stdout)["rates"]}  # fmt: skip
+    assert rates["web_search"]["used"] is False and rates["output"]["used"] is True
+    listing = " ".join(cli("models", "--kind", "prompt").stdout.split())
+    assert "$0.01 / call (web search; not used by this model)" in listing
+
+
+def _pieces(line: str, width: int) -> list[str]:
+    from itertools import pairwise
+
+    from tutopanda_providers.cli.render import break_points
+
+    cuts = [0, *break_points(line, width), len(line)]
+    return [line[a:b].rstrip() for a, b in pairwise(cuts)]
+
+
+def test_long_words_break_after_slash_at_or_underscore_never_mid_word() -> None:
+    assert _pieces("replicate/google/gemini-2.5-flash@* [live]", 31) == [
+        "replicate/google/",
+        "gemini-2.5-flash@* [live]",
+    ]
+    assert _pieces("block_low_and_above, block_medium_and_above", 20) == [
+        "block_low_and_above,",
+        "block_medium_and_",
+        "above",
+    ]
+    assert _pieces("a short line", 80) == ["a short line"]
+    assert _pieces("jpg, png, webp", 9) == ["jpg, png,", "webp"]  # spaces first
+    assert _pieces("abcdefghij", 4) == ["abcd", "efgh", "ij"]  # no break point: folded
+
+
+def test_plugins_and_models_show_at_80_columns_keep_names_whole() -> None:
+    plugins = cli("plugins").stdout
+    assert "gemini-2.5-fla\n" not in plugins.replace(" ", "")
+    assert "gemini-2.5-flash@*" in plugins
+    shown = cli("models", "show", "replicate/google/imagen-4").stdout
+    lines = [line.strip() for line in shown.splitlines()]
+    assert "ove" not in [line.split()[0] for line in lines if line]
+    flat = "".join(shown.split())
+    assert "block_medium_and_above" in flat
