@@ -188,3 +188,88 @@ def test_a_signal_before_any_job_started_says_nothing_was_called(
     assert "before any job started; nothing was called" in document["error"]["message"]
     # The process's own SIGTERM handling is back to what it was.
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+@pytest.mark.slow
+def test_a_run_after_ctrl_c_starts_the_canceled_jobs_afresh_in_one_go(
+    tmp_path: Path, stuck_replicate: FakeReplicateServer
+) -> None:
+    """The run after a Ctrl-C never resumes a prediction the product canceled: it creates one
+    new prediction per canceled job and exits 0 the first time."""
+    returncode, _, err, movie = _run_and_stop(tmp_path, stuck_replicate, signal.SIGINT)
+    assert returncode == 130, err[-3000:]
+    canceled = {p.id for p in stuck_replicate.predictions}
+    assert {p.status for p in stuck_replicate.predictions} == {"canceled"}
+    stuck_replicate.faults.clear()  # the provider works again: predictions finish
+
+    env = clean_env(
+        REPLICATE_API_TOKEN=CANARY_REPLICATE_TOKEN,
+        REPLICATE_BASE_URL=stuck_replicate.base_url,
+        REPLICATE_POLL_INTERVAL="0.05",
+    )
+    again = subprocess.run(
+        cli_command(
+            "run", "plan.toml", "--movie", str(movie), "--live", "--use-mock", "AudioProducer"
+        ),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    new = [p for p in stuck_replicate.predictions if p.id not in canceled]
+    # image_0 and image_1 were canceled; "late" never started: one create each, no more.
+    assert len(new) == len(LIVE) + 1
+    assert {p.status for p in new} == {"succeeded"}
+    assert {p.status for p in stuck_replicate.predictions if p.id in canceled} == {"canceled"}
+    assert "was canceled" not in again.stderr
+
+
+@pytest.mark.slow
+def test_a_prediction_canceled_while_no_run_watched_is_started_afresh(
+    tmp_path: Path, stuck_replicate: FakeReplicateServer
+) -> None:
+    """The run died without a word (SIGKILL: no ``job.canceled``) and its predictions were then
+    canceled on Replicate (by hand, on the dashboard). The log still names them in flight; the
+    re-run finds them canceled and creates one fresh prediction per job, exit 0 in one go."""
+    (tmp_path / "plan.toml").write_text(PLAN)
+    movie = tmp_path / "movie"
+    env = clean_env(
+        REPLICATE_API_TOKEN=CANARY_REPLICATE_TOKEN,
+        REPLICATE_BASE_URL=stuck_replicate.base_url,
+        REPLICATE_POLL_INTERVAL="0.05",
+    )
+    args = cli_command(
+        "run", "plan.toml", "--movie", str(movie), "--live", "--use-mock", "AudioProducer"
+    )
+    proc = subprocess.Popen(
+        args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            events = read_events(movie)
+            if {e["job_id"] for e in events if e.get("type") == "job.remote_started"} == LIVE:
+                break
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            time.sleep(0.05)
+        else:
+            pytest.fail(f"the jobs never all started: {read_events(movie)}")
+        proc.kill()
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert not [e for e in read_events(movie) if e.get("type") == "job.canceled"]
+    for prediction in stuck_replicate.predictions:
+        prediction.status = "canceled"  # canceled outside the product
+    old = {p.id for p in stuck_replicate.predictions}
+    stuck_replicate.faults.clear()
+
+    again = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr[-3000:]
+    new = [p for p in stuck_replicate.predictions if p.id not in old]
+    assert len(new) == len(LIVE) + 1  # image_0, image_1 afresh; "late" for the first time
+    assert {p.status for p in new} == {"succeeded"}

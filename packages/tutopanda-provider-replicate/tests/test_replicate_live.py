@@ -21,6 +21,7 @@ from tutopanda_provider_replicate.handler import (
     PREDICTION_ADOPTED,
     PREDICTION_CANCELED,
     PREDICTION_CREATED,
+    PREDICTION_NOT_RESUMED,
     PREDICTION_RESUMED,
 )
 from tutopanda_providers import Descriptor, ProviderRegistry
@@ -156,6 +157,50 @@ async def test_a_known_prediction_id_is_resumed_not_paid_for_again(
     assert result.provider.remote_job_id == prediction.id
     assert fake.predictions_created == 1 and _creates(fake) == 1
     assert _event_ids(sink, PREDICTION_RESUMED) == [prediction.id]
+
+
+@pytest.mark.parametrize("ended", ["canceled", "failed", "aborted"])
+async def test_a_prediction_that_ended_without_result_is_not_resumed_but_started_afresh(
+    direct: Callable[..., Any], fake: FakeReplicateServer, sink: ListSink, canary: str, ended: str
+) -> None:
+    # An earlier run was stopped (Ctrl-C): it canceled its prediction, or the prediction ended
+    # without a result while nobody watched. Running the job again must create a new one.
+    crashed = replicate.Client(api_token=canary, base_url=fake.base_url)
+    crashed.predictions.create(model=VEO, input={"prompt": "a bee", "duration": 4})
+    (old,) = fake.predictions
+    old.status = ended
+
+    handler, rerun = direct(VEO, VEO_INPUTS, resume={"remote_job_id": old.id})
+    result = await handler.invoke(rerun)
+
+    assert result.provider.remote_job_id != old.id
+    assert fake.predictions_created == 2 and _creates(fake) == 2
+    assert _event_ids(sink, PREDICTION_RESUMED) == []
+    assert [
+        (e.attributes["prediction_id"], e.attributes["status"])
+        for e in sink.events
+        if e.name == PREDICTION_NOT_RESUMED
+    ] == [(old.id, ended)]
+
+
+async def test_a_lost_create_is_never_adopted_when_its_prediction_was_canceled(
+    direct: Callable[..., Any], fake: FakeReplicateServer, sink: ListSink, canary: str
+) -> None:
+    # An earlier run logged its start, sent the create and died; the prediction was canceled.
+    import time
+
+    since = time.time() - 1
+    handler, rerun = direct(VEO, VEO_INPUTS, resume={"adopt_since": since})
+    crashed = replicate.Client(api_token=canary, base_url=fake.base_url)
+    crashed.predictions.create(model=VEO, input=handler._payload(rerun.inputs))
+    (old,) = fake.predictions
+    old.status = "canceled"
+
+    result = await handler.invoke(rerun)
+
+    assert result.provider.remote_job_id != old.id
+    assert _event_ids(sink, PREDICTION_ADOPTED) == []
+    assert fake.predictions_created == 2
 
 
 async def test_resuming_an_unknown_prediction_is_not_found_and_creates_nothing(

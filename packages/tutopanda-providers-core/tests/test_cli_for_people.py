@@ -95,12 +95,16 @@ def test_models_show_lists_every_input_with_allowed_values_default_and_required(
         "name": "duration",
         "type": "integer",
         "allowed": "4, 6, 8",
-        "default": "8",
+        "default": 8,
+        "has_default": True,
         "required": False,
         "description": "Seconds.",
     }
     assert inputs["prompt"]["required"] is True and inputs["prompt"]["default"] is None
+    assert inputs["prompt"]["has_default"] is False
     assert inputs["seed"]["type"] == "integer or null"
+    # An optional input's null default is JSON null, not the text "null".
+    assert inputs["seed"]["default"] is None and inputs["seed"]["has_default"] is True
     assert data["plugin"] == "replicate" and data["plugin_version"] == "0.1.0"
     assert "generates_audio" in data["capabilities"]
     assert {r["name"] for r in data["rates"]} == {"second_with_audio", "second_without_audio"}

@@ -53,3 +53,82 @@ def test_serve_both_prints_urls_and_env_and_answers() -> None:
         out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert "1 requests" in out
+
+
+def _serve(*args: str) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tutopanda_providers_testing.serve", *args, "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "Ctrl-C" in line:
+            break
+    text = "".join(lines)
+    return proc, text, dict(re.findall(r"export (\w+)=(\S+)", text))
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=10)
+
+
+def test_serve_refuses_a_key_other_than_the_one_it_prints_with_the_real_401() -> None:
+    proc, text, exports = _serve("both")
+    try:
+        assert "accepts only the key above" in text
+        wrong = httpx.post(
+            f"{exports['REPLICATE_BASE_URL']}/v1/models/google/imagen-4/predictions",
+            json={"input": {"prompt": "x"}},
+            headers={"Authorization": "Bearer r8_wrong"},
+        )
+        assert wrong.status_code == 401
+        assert "You did not pass a valid authentication token" in wrong.json()["detail"]
+        wrong = httpx.post(
+            f"{exports['OPENAI_BASE_URL']}/responses",
+            json={"model": "gpt-5", "input": "hi"},
+            headers={"Authorization": "Bearer sk-wrong"},
+        )
+        assert wrong.status_code == 401
+        assert wrong.json()["error"]["code"] == "invalid_api_key"
+    finally:
+        _stop(proc)
+
+
+def test_serve_keys_can_be_chosen_or_any_key_accepted() -> None:
+    proc, _, exports = _serve("replicate", "--replicate-key", "r8_mine")
+    try:
+        assert exports["REPLICATE_API_TOKEN"] == "r8_mine"
+        url = f"{exports['REPLICATE_BASE_URL']}/v1/models/google/imagen-4/predictions"
+        body = {"input": {"prompt": "x"}}
+        ok = httpx.post(url, json=body, headers={"Authorization": "Bearer r8_mine"})
+        assert ok.status_code == 201
+        wrong = httpx.post(url, json=body, headers={"Authorization": "Bearer r8_other"})
+        assert wrong.status_code == 401
+    finally:
+        _stop(proc)
+    proc, text, exports = _serve("openai", "--any-key")
+    try:
+        assert "accepts only" not in text
+        answer = httpx.post(
+            f"{exports['OPENAI_BASE_URL']}/responses",
+            json={"model": "gpt-5", "input": "hi"},
+            headers={"Authorization": "Bearer sk-anything"},
+        )
+        assert answer.status_code == 200
+    finally:
+        _stop(proc)
+
+
+def test_serve_refuses_a_key_it_could_not_print() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tutopanda_providers_testing.serve", "replicate",
+         "--replicate-key", "r8 with space"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--replicate-key: give a key of printable ASCII without spaces" in done.stderr

@@ -87,6 +87,10 @@ PREDICTION_CREATED = "replicate.prediction.created"
 PREDICTION_RESUMED = "replicate.prediction.resumed"
 PREDICTION_ADOPTED = "replicate.prediction.adopted"
 PREDICTION_CANCELED = "replicate.prediction.canceled"
+#: A prediction asked to be resumed had ended without a result; a fresh one is created.
+PREDICTION_NOT_RESUMED = "replicate.prediction.not_resumed"
+#: Statuses after which a prediction never produces output: never resumed nor adopted.
+ENDED_UNSUCCESSFULLY = frozenset({"failed", "canceled", "aborted"})
 PREDICTION_CANCEL_FAILED = "replicate.prediction.cancel_failed"
 OUTPUT_STORED = "replicate.output.stored"
 
@@ -370,8 +374,21 @@ class ReplicateHandler:
     async def _start(self, api: NoRetryClient, run: _Run) -> PredictionView:
         request = run.request
         resume_id = request.resume_remote_job_id or self._inflight.get(request.job.id)
-        if resume_id:
-            prediction = await self._get(api, str(resume_id), action="resume the prediction")
+        earlier = (
+            await self._get(api, str(resume_id), action="resume the prediction")
+            if resume_id
+            else None
+        )
+        if earlier is not None and earlier.status in ENDED_UNSUCCESSFULLY:
+            # A prediction that was canceled (by an earlier run stopped with Ctrl-C, or by hand),
+            # aborted or failed will never produce anything: running the job again asks for a
+            # result, so a fresh prediction is created (the old one has nothing to keep).
+            request.telemetry.emit(
+                PREDICTION_NOT_RESUMED, prediction_id=earlier.id, status=earlier.status
+            )
+            self._inflight.pop(request.job.id, None)
+        elif earlier is not None:
+            prediction = earlier
             if prediction.model and prediction.model != self.model:
                 raise ProviderFailedError(
                     f"cannot resume prediction {resume_id}: it ran {prediction.model}, "
@@ -547,6 +564,8 @@ class ReplicateHandler:
                 continue
             if item.get("id") in claimed or _canonical(item.get("input")) != wanted:
                 continue
+            if item.get("status") in ENDED_UNSUCCESSFULLY:
+                continue  # it will never produce a result: not the one to adopt
             created = _timestamp(item.get("created_at"))
             if created is None or created < since:
                 continue  # no creation time: cannot prove it is ours

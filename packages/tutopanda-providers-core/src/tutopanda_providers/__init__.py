@@ -8,7 +8,9 @@ The public API fits on one screen::
     result = await registry.invoke(Descriptor.parse("replicate/google/imagen-4"), {"prompt": "..."})
 
 Plugins implement the hooks in :mod:`tutopanda_providers.plugins.hookspecs` and register
-:class:`Implementation` objects carrying a :class:`ModelCard`. Everything a plugin needs is
+:class:`Implementation` objects carrying a :class:`ModelCard`; a plugin's middleware follows
+:class:`Middleware` (``async __call__(context: InvokeContext, call_next: Next)``, ``order``
+``ORDER_PLUGIN`` by default). Everything a plugin needs is
 here or in the public layers below it: :mod:`~tutopanda_providers.contracts` (data, cards,
 errors, schemas, media), :mod:`~tutopanda_providers.handler`, :mod:`~tutopanda_providers.storage`,
 :mod:`~tutopanda_providers.secrets`, :mod:`~tutopanda_providers.telemetry`,
@@ -62,7 +64,15 @@ from tutopanda_providers.handler import (
     RemoteJob,
     WarmStartContext,
 )
-from tutopanda_providers.pipeline import PipelineOptions, RateLimit, RetryPolicy
+from tutopanda_providers.pipeline import (
+    ORDER_PLUGIN,
+    InvokeContext,
+    Middleware,
+    Next,
+    PipelineOptions,
+    RateLimit,
+    RetryPolicy,
+)
 from tutopanda_providers.plugins import (
     HOOK_CONTRACT_VERSION,
     HandlerFactory,
@@ -82,6 +92,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "HOOK_CONTRACT_VERSION",
+    "ORDER_PLUGIN",
     "Artefact",
     "AuthError",
     "BlobRef",
@@ -100,11 +111,14 @@ __all__ = [
     "Implementation",
     "InputModel",
     "InvalidInputError",
+    "InvokeContext",
     "JobInfo",
     "Match",
     "MediaFacts",
+    "Middleware",
     "Mode",
     "ModelCard",
+    "Next",
     "NotFoundError",
     "OutputSpec",
     "PipelineOptions",

@@ -297,7 +297,7 @@ def parse_dotenv(path: Path) -> dict[str, str]:
     """Parse ``KEY=value`` lines of a ``.env`` file (comments, ``export`` and quotes allowed)."""
     values: dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows Notepad) is fine
     except FileNotFoundError:
         return values
     for raw in text.splitlines():

@@ -10,7 +10,7 @@ from __future__ import annotations
 CANARY_REPLICATE_TOKEN = "r8_CANARY-fake-123"
 #: The OpenAI key tests hand to handlers; the fake server accepts only it.
 CANARY_OPENAI_KEY = "sk-test-canary-secret-123"
-#: The keys ``serve`` prints for a person to export (the servers it starts accept any key).
+#: The keys ``serve`` prints for a person to export; by default its servers accept only these.
 LOCAL_REPLICATE_TOKEN = "r8_fake-local-token"
 LOCAL_OPENAI_KEY = "sk-fake-local-key"
 

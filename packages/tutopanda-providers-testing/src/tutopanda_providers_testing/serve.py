@@ -4,8 +4,13 @@
     python -m tutopanda_providers_testing.serve both --port 8787      # OpenAI on 8788
 
 It prints the base URLs and the environment variables that point the SDKs (and so the
-``tutopanda-providers`` command) at the fakes, with a fake key; then serves until Ctrl-C and
-prints what it saw.
+``tutopanda-providers`` command) at the fakes, with the fake key each server accepts; then
+serves until Ctrl-C and prints what it saw.
+
+Each server accepts only its key (``--replicate-key``, ``--openai-key``; default: the fake
+keys of :mod:`~tutopanda_providers_testing.keys`) and refuses any other with the provider's
+real 401 answer, so a wrong key can be tried for free (``doctor --live`` says it was
+rejected). ``--any-key`` accepts any non-empty key instead.
 """
 
 from __future__ import annotations
@@ -48,17 +53,49 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--output-mode", choices=["url", "data"], default="url", help="Replicate file outputs"
     )
+    parser.add_argument(
+        "--replicate-key",
+        default=LOCAL_REPLICATE_TOKEN,
+        metavar="TOKEN",
+        help="the only Replicate token accepted; others get Replicate's 401 "
+        f"(default: {LOCAL_REPLICATE_TOKEN})",
+    )
+    parser.add_argument(
+        "--openai-key",
+        default=LOCAL_OPENAI_KEY,
+        metavar="KEY",
+        help=f"the only OpenAI key accepted; others get OpenAI's 401 (default: {LOCAL_OPENAI_KEY})",
+    )
+    parser.add_argument(
+        "--any-key",
+        action="store_true",
+        help="accept any non-empty key (the exported keys are still printed)",
+    )
     return parser
+
+
+def _check_key(parser: argparse.ArgumentParser, option: str, key: str) -> None:
+    # The key goes into an `export` line and an Authorization header: it must be one word of
+    # printable ASCII, as real keys are.
+    if not key or not key.isascii() or not key.isprintable() or any(c.isspace() for c in key):
+        parser.error(f"{option}: give a key of printable ASCII without spaces, got {key!r}")
 
 
 def start_servers(args: argparse.Namespace) -> list[FakeServer]:
     """Start the servers ``args`` asks for."""
     common = {"latency": args.latency, "rate_limit": args.rate_limit}
+    any_key = getattr(args, "any_key", False)
+    replicate_key = None if any_key else getattr(args, "replicate_key", LOCAL_REPLICATE_TOKEN)
+    openai_key = None if any_key else getattr(args, "openai_key", LOCAL_OPENAI_KEY)
     servers: list[FakeServer] = []
     if args.which in ("replicate", "both"):
         servers.append(
             FakeReplicateServer(
-                port=args.port, polls_to_finish=args.polls, output_mode=args.output_mode, **common
+                port=args.port,
+                polls_to_finish=args.polls,
+                output_mode=args.output_mode,
+                api_key=replicate_key,
+                **common,
             ).start()
         )
     if args.which in ("openai", "both"):
@@ -69,7 +106,7 @@ def start_servers(args: argparse.Namespace) -> list[FakeServer]:
                 if args.openai_port is not None
                 else (args.port + 1 if args.port else 0)
             )
-        servers.append(FakeOpenAIServer(port=port, **common).start())
+        servers.append(FakeOpenAIServer(port=port, api_key=openai_key, **common).start())
     return servers
 
 
@@ -82,18 +119,29 @@ def describe(servers: Sequence[FakeServer], out: TextIO) -> None:
     for server in servers:
         if isinstance(server, FakeReplicateServer):
             print(f"  export REPLICATE_BASE_URL={server.base_url}", file=out)
-            print(f"  export REPLICATE_API_TOKEN={LOCAL_REPLICATE_TOKEN}", file=out)
+            print(
+                f"  export REPLICATE_API_TOKEN={server.api_key or LOCAL_REPLICATE_TOKEN}", file=out
+            )
             print("  export REPLICATE_POLL_INTERVAL=0.05", file=out)
         elif isinstance(server, FakeOpenAIServer):
             print(f"  export OPENAI_BASE_URL={server.base_url}", file=out)
-            print(f"  export OPENAI_API_KEY={LOCAL_OPENAI_KEY}", file=out)
+            print(f"  export OPENAI_API_KEY={server.api_key or LOCAL_OPENAI_KEY}", file=out)
+    if any(server.api_key is not None for server in servers):
+        print(
+            "\nEach server accepts only the key above and answers any other with the "
+            "provider's 401\n(try a wrong one: tutopanda-providers doctor --live).",
+            file=out,
+        )
     print("\nNothing leaves this machine and nothing is billed. Ctrl-C to stop.", file=out)
     out.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until interrupted; return the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_key(parser, "--replicate-key", args.replicate_key)
+    _check_key(parser, "--openai-key", args.openai_key)
     servers = start_servers(args)
     describe(servers, sys.stdout)
     stop = threading.Event()

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers.cli.model_facts import (
+    NOT_USED,
     input_facts,
     joined,
     key_status,
     key_summary,
     money,
     price_lines,
+    rate_used,
 )
 from tutopanda_providers.cli.render import console, failures_to_exit_codes, print_json, table, text
 
@@ -54,6 +56,14 @@ def served_by(registry: ProviderRegistry, card: ModelCard) -> dict[str, str]:
     return served
 
 
+def _rates(card: ModelCard) -> list[dict[str, Any]]:
+    """The card's rates as JSON; ``used`` is false for a tool's rate the model never uses."""
+    return [
+        {**rate.to_dict(), "used": rate_used(rate.name, card.capabilities)}
+        for rate in card.price.rates
+    ]
+
+
 def model_rows(registry: ProviderRegistry, kind: str | None) -> list[dict[str, Any]]:
     """One row per model card: kind, modes, the plugin serving each mode, prices, key status
     (never a key's value)."""
@@ -71,8 +81,8 @@ def model_rows(registry: ProviderRegistry, kind: str | None) -> list[dict[str, A
                 "card_plugin": registry.owner_of(card.ref),
                 "price_unit": card.price.unit,
                 "price_usd": main.usd if main else None,
-                "price": price_lines(card.price),
-                "rates": [rate.to_dict() for rate in card.price.rates],
+                "price": price_lines(card.price, card.capabilities),
+                "rates": _rates(card),
                 "price_source": card.price.source,
                 "secrets": {name: status == "set" for name, status in keys.items()},
                 "keys": keys,
@@ -200,7 +210,7 @@ def model_details(registry: ProviderRegistry, ref: str) -> dict[str, Any]:
         "plugin_version": report.version if report else None,
         "inputs": [fact.to_dict() for fact in input_facts(schema)],
         "passthrough": card.passthrough,
-        "rates": [rate.to_dict() for rate in card.price.rates],
+        "rates": _rates(card),
         "price_source": card.price.source,
         "price_confidence": card.price.confidence,
         "price_notes": card.price.notes,
@@ -241,7 +251,7 @@ def models_show(model: str, json_out: bool) -> None:
 def _inputs_table(details: dict[str, Any]) -> Any:
     inputs = table(f"inputs ({len(details['inputs'])})", "input", "type", "allowed", "default")
     for fact in details["inputs"]:
-        default = "required" if fact["required"] else (fact["default"] or "-")
+        default = "required" if fact["required"] else _default_text(fact)
         inputs.add_row(
             text(fact["name"], style="bold" if fact["required"] else ""),
             text(fact["type"]),
@@ -253,12 +263,24 @@ def _inputs_table(details: dict[str, Any]) -> Any:
     return inputs
 
 
+def _default_text(fact: dict[str, Any]) -> str:
+    """An input's default as the table shows it: ``-`` for none or ``null``, strings bare,
+    anything else as JSON (``true``, ``8``, ``["a", "b"]``)."""
+    import json
+
+    value = fact["default"]
+    if not fact["has_default"] or value is None:
+        return "-"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _rates_table(details: dict[str, Any]) -> Any:
     from rich.console import Group
 
     rates = table("prices", "rate", "usd", "per")
     for rate in details["rates"]:
-        rates.add_row(text(rate["name"]), text(money(rate["usd"])), text(rate["unit"]))
+        name = rate["name"] if rate.get("used", True) else f"{rate['name']} ({NOT_USED})"
+        rates.add_row(text(name), text(money(rate["usd"])), text(rate["unit"]))
     source = f"source ({details['price_confidence']} confidence): {details['price_source']}"
     notes = [text(source)] + ([text(details["price_notes"])] if details["price_notes"] else [])
     return Group(rates, *notes)

@@ -37,9 +37,11 @@ class InputFact:
         type: ``integer``, ``string or null``, ``list of string``, ``object``...
         allowed: the allowed values or range in words (``4, 6, 8``; ``>= 1, <= 50``), or ``""``.
         default: the default as JSON text (``8``, ``"16:9"``, ``null``), or ``None`` when the
-            field has none.
+            field has none (what the text table shows).
         required: whether a call must give it.
         description: the schema's description, or ``""``.
+        default_value: the default itself (``8``, ``"16:9"``, ``None``); meaningful only when
+            ``default`` is not ``None``.
     """
 
     name: str
@@ -48,14 +50,20 @@ class InputFact:
     default: str | None
     required: bool
     description: str
+    default_value: Any = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The fact as a JSON-able dict."""
+        """The fact as a JSON-able dict.
+
+        ``default`` is the default as a JSON value (``8``, ``"16:9"``, ``null``), never JSON
+        text in a string; ``has_default`` tells a ``null`` default from no default at all.
+        """
         return {
             "name": self.name,
             "type": self.type,
             "allowed": self.allowed,
-            "default": self.default,
+            "default": self.default_value if self.default is not None else None,
+            "has_default": self.default is not None,
             "required": self.required,
             "description": self.description,
         }
@@ -80,6 +88,7 @@ def input_facts(schema: Mapping[str, Any]) -> list[InputFact]:
                 default=json.dumps(field["default"]) if "default" in field else None,
                 required=name in required,
                 description=str(field.get("description") or ""),
+                default_value=field.get("default"),
             )
         )
     return facts
@@ -145,17 +154,37 @@ def money(usd: float | None) -> str:
     return "unknown" if usd is None else f"${usd:g}"
 
 
-def price_lines(price: Price) -> list[str]:
+#: Rates billed only when the model uses a tool, by the capability that says it does. A card
+#: may list the provider's price for a tool its model never uses here (OpenAI bills web search
+#: for any model, but only a model with the ``web_search`` capability is sent the tool).
+TOOL_RATES = {"web_search": "web_search"}
+NOT_USED = "not used by this model"
+
+
+def rate_used(rate_name: str, capabilities: Iterable[str] | None) -> bool:
+    """Whether a rate can be billed: a tool's rate only when the model has that capability
+    (``capabilities`` ``None``: unknown, so assumed used)."""
+    tool = TOOL_RATES.get(rate_name)
+    return tool is None or capabilities is None or tool in set(capabilities)
+
+
+def price_lines(price: Price, capabilities: Iterable[str] | None = None) -> list[str]:
     """A short, readable price: one line per unit, every rate of that unit on it.
 
     ``$0.039 / image``; ``$1.25 input, $0.125 cached input, $10 output / 1M tokens`` then
-    ``$0.01 / call (web search)``; ``unknown`` when the card has no rate.
+    ``$0.01 / call (web search)``; ``unknown`` when the card has no rate. With the card's
+    ``capabilities``, a tool's rate the model never uses says so
+    (``$0.01 / call (web search; not used by this model)``).
     """
     if not price.rates:
         return ["unknown"]
+    caps = None if capabilities is None else set(capabilities)
     by_unit: dict[str, list[tuple[str, float | None]]] = {}
     for rate in price.rates:
-        by_unit.setdefault(rate.unit, []).append((rate.name.replace("_", " "), rate.usd))
+        name = rate.name.replace("_", " ")
+        if not rate_used(rate.name, caps):
+            name = f"{name}; {NOT_USED}"
+        by_unit.setdefault(rate.unit, []).append((name, rate.usd))
     lines = []
     for unit, rates in by_unit.items():
         if len(rates) == 1:
@@ -209,4 +238,5 @@ __all__ = [
     "key_summary",
     "money",
     "price_lines",
+    "rate_used",
 ]

@@ -7,6 +7,7 @@ prints them the same way for every command.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,15 +42,125 @@ def console(stderr: bool = False) -> Console:
     return out
 
 
+#: A piece of a long word that may end a line: a run up to and including ``/``, ``@`` or
+#: ``_`` (or a run of those), with the spaces after it. ``replicate/google/gemini-2.5-flash@*`` breaks as
+#: ``replicate/`` ``google/`` ``gemini-2.5-flash@`` ``*``; ``block_medium_and_above`` as
+#: ``block_`` ``medium_`` ``and_`` ``above``.
+_PIECE = re.compile(r"\s*(?:[^\s/@_]+[/@_]*|[/@_]+)\s*")
+#: A word with the spaces around it (how Rich splits a line).
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def break_points(line: str, width: int) -> list[int]:
+    """Where to break ``line`` to fit ``width`` cells.
+
+    Lines break at spaces; a word wider than the whole width breaks after its ``/``, ``@``
+    or ``_`` (``replicate/google/`` + ``gemini-2.5-flash@*``), and only a piece still wider
+    than the width is cut mid-way. Rich's own wrapping cut such words anywhere
+    (``gemini-2.5-fla`` / ``sh@*``, ``block_medium_and_ab`` / ``ove``).
+    """
+    from rich.cells import cell_len, chop_cells
+
+    breaks: list[int] = []
+    offset = 0
+
+    def place(start: int, piece: str) -> None:
+        nonlocal offset
+        length = cell_len(piece.rstrip())
+        if width - offset >= length:
+            offset += cell_len(piece)
+        elif length > width:  # wider than a whole line: fold it
+            chunks = chop_cells(piece, width)
+            for index, chunk in enumerate(chunks):
+                if start:
+                    breaks.append(start)
+                if index == len(chunks) - 1:
+                    offset = cell_len(chunk)
+                else:
+                    start += len(chunk)
+        else:
+            if offset and start:
+                breaks.append(start)
+            offset = cell_len(piece)
+
+    for word in _WORD.finditer(line):
+        if cell_len(word.group(0).rstrip()) <= width:
+            place(word.start(), word.group(0))
+        else:
+            for piece in _PIECE.finditer(word.group(0)):
+                place(word.start() + piece.start(), piece.group(0))
+    return breaks
+
+
+_cell_class: type[Text] | None = None
+
+
+def _cell_type() -> type[Text]:
+    """A :class:`~rich.text.Text` that wraps at :func:`break_points` (built on first use:
+    Rich is imported lazily, for start-up time)."""
+    global _cell_class
+    if _cell_class is not None:
+        return _cell_class
+    from rich.cells import cell_len
+    from rich.containers import Lines
+    from rich.measure import Measurement
+    from rich.text import Text
+
+    class Cell(Text):
+        def wrap(
+            self,
+            console: Console,
+            width: int,
+            *,
+            justify: Any = None,
+            overflow: Any = None,
+            tab_size: int = 8,
+            no_wrap: bool | None = None,
+        ) -> Lines:
+            wrap_overflow = overflow or self.overflow or "fold"
+            if no_wrap or self.no_wrap or overflow == "ignore":
+                return super().wrap(
+                    console,
+                    width,
+                    justify=justify,
+                    overflow=overflow,
+                    tab_size=tab_size,
+                    no_wrap=no_wrap,
+                )
+            lines = Lines()
+            for line in self.split(allow_blank=True):
+                if "\t" in line:
+                    line.expand_tabs(tab_size)
+                pieces = line.divide(break_points(str(line), width))
+                for piece in pieces:
+                    piece.rstrip_end(width)
+                wrap_justify = justify or self.justify or "default"
+                pieces.justify(console, width, justify=wrap_justify, overflow=wrap_overflow)
+                for piece in pieces:
+                    piece.truncate(width, overflow=wrap_overflow)
+                lines.extend(pieces)
+            return lines
+
+        def __rich_measure__(self, console: Console, options: Any) -> Measurement:
+            plain = self.plain
+            widest = max((cell_len(line) for line in plain.splitlines()), default=0)
+            pieces = [m.group(0).strip() for m in _PIECE.finditer(plain)]
+            narrowest = max((cell_len(p) for p in pieces), default=widest)
+            return Measurement(narrowest, widest)
+
+    _cell_class = Cell
+    return Cell
+
+
 def text(value: object, style: str = "") -> Text:
     """``value`` as plain Rich text: brackets from plans and plugins (``[live]``) stay text.
 
     Rich reads ``str`` table cells and titles as markup, so ``[live]`` would vanish and
-    ``[/]`` would raise; a :class:`~rich.text.Text` is never parsed.
+    ``[/]`` would raise; a :class:`~rich.text.Text` is never parsed. A long line wraps at
+    spaces, ``/``, ``@`` and ``_`` (:func:`break_points`), never mid-word unless a word alone
+    is wider than the column.
     """
-    from rich.text import Text
-
-    return Text(str(value), style=style)
+    return _cell_type()(str(value), style=style)
 
 
 def table(title: str, *columns: str) -> Table:
@@ -226,6 +337,7 @@ def failures_to_exit_codes(json_out: bool) -> Iterator[None]:
 
 
 __all__ = [
+    "break_points",
     "console",
     "cost_text",
     "crash_dir",

@@ -32,7 +32,7 @@ def parse_inputs(items: Sequence[str], inputs_file: Path | None) -> dict[str, An
     inputs: dict[str, Any] = {}
     if inputs_file is not None:
         try:
-            text = inputs_file.read_text(encoding="utf-8")
+            text = inputs_file.read_text(encoding="utf-8-sig")  # a BOM (Notepad) is fine
         except OSError as exc:
             raise ConfigurationError(
                 f"--inputs-file {inputs_file}: {exc.strerror or exc}; check the path"
@@ -197,22 +197,35 @@ class _ProgressListener:
     """One progress bar per job, driven by the runner's callbacks (stderr is a terminal)."""
 
     def __init__(self, progress: Progress, previews: Sequence[str]) -> None:
+        self.progress = progress
+        self.jobs = list(previews)
+        self.tasks: dict[str, TaskID] = {}
+
+    def _task(self, job_id: str) -> TaskID:
+        """The bar of ``job_id``; the first call draws every job's (the run was accepted).
+
+        Bars are drawn only once a job starts or finishes, so a run refused by its checks
+        (a bad --override, a movie path that is a file, over budget) draws none.
+        """
         from tutopanda_providers.cli.render import text
 
-        self.progress = progress
-        self.tasks: dict[str, TaskID] = {
-            # Job ids come from the plan: never read as markup.
-            job: progress.add_task(text(job).markup, total=1, status="waiting", start=False)
-            for job in previews
-        }
+        if not self.tasks:
+            self.tasks = {
+                # Job ids come from the plan: never read as markup.
+                job: self.progress.add_task(
+                    text(job).markup, total=1, status="waiting", start=False
+                )
+                for job in self.jobs
+            }
+        return self.tasks[job_id]
 
     def job_started(self, preview: JobPreview) -> None:
-        task = self.tasks[preview.job.id]
+        task = self._task(preview.job.id)
         self.progress.start_task(task)
         self.progress.update(task, status=_escape(f"{preview.mode} {preview.descriptor}"))
 
     def job_finished(self, outcome: JobOutcome) -> None:
-        task = self.tasks[outcome.job_id]
+        task = self._task(outcome.job_id)
         self.progress.start_task(task)
         self.progress.update(task, completed=1, status=_escape(_status_label(outcome)))
 

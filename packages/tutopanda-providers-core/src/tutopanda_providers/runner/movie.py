@@ -202,6 +202,11 @@ class MovieStore:
         """
         from filelock import FileLock, Timeout
 
+        # A run refused before it wrote anything (a bad override, over budget...) must not leave
+        # behind a new, empty movie folder holding only the lock file.
+        created = next(
+            (p for p in reversed((self.folder, *self.folder.parents)) if not p.exists()), None
+        )
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -230,10 +235,31 @@ class MovieStore:
             ) from None
         except OSError as exc:
             raise file_access_error(exc, str(self.folder), what="the movie folder") from None
+        refused = False
         try:
             yield
+        except BaseException:
+            refused = created is not None
+            raise
         finally:
             lock.release()
+            if refused and created is not None:
+                self._remove_if_untouched(created)
+
+    def _remove_if_untouched(self, created: Path) -> None:
+        """Remove the movie folder (and the parents this run made, up to ``created``) if it
+        holds nothing but the lock file (best effort)."""
+        try:
+            if {p.name for p in self.folder.iterdir()} <= {LOCK}:
+                (self.folder / LOCK).unlink(missing_ok=True)
+                folder = self.folder
+                while True:
+                    folder.rmdir()  # refuses a folder something else was put in meanwhile
+                    if folder == created:
+                        break
+                    folder = folder.parent
+        except OSError:
+            pass  # another run came in, or the folder is not ours to clean: leave it
 
     # -- manifest -----------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
@@ -372,11 +398,18 @@ class MovieStore:
         was reported, else ``{sent_after, fingerprint, fingerprint_scheme, model}`` (a live
         start logged before its create was sent: the create may have reached the provider).
         Logs written before the remote-job callback said ``prediction_id``, and are read the
-        same way. A job canceled when a run was stopped is not in flight: its remote job was
-        canceled.
+        same way. A job canceled when a run was stopped (``job.canceled``, or listed as canceled
+        by ``run.interrupted``) is not in flight: its remote job was canceled, and the next run
+        starts it afresh.
         """
         pending: dict[str, dict[str, Any]] = {}
         for event in self.events():
+            if event.get("type") == RUN_INTERRUPTED:
+                # The stop canceled these jobs' remote jobs, even if a job's own job.canceled
+                # line was never written: none of them is ever resumed.
+                for canceled in event.get("canceled") or ():
+                    pending.pop(str(canceled), None)
+                continue
             job = event.get("job_id")
             if not isinstance(job, str):
                 continue

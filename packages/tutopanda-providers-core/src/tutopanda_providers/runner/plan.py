@@ -130,7 +130,8 @@ def load_plan(path: str | Path, known_producers: Iterable[str] | None = None) ->
     """
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: Windows Notepad saves UTF-8 with a byte-order mark.
+        text = Path(path).read_text(encoding="utf-8-sig")
     except IsADirectoryError:
         raise FileProblemError(
             file, [f"{file}: is a folder, not a plan; give the path of a TOML plan file"]
@@ -155,7 +156,7 @@ def parse_plan(
 ) -> Plan:
     """Validate and order a plan given as TOML text (see :func:`load_plan`)."""
     try:
-        raw = tomllib.loads(text)
+        raw = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise FileProblemError(file, [f"{file}: not valid TOML: {exc}"]) from exc
     try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,7 @@ from tutopanda_providers.runner.reports import (
 
 if TYPE_CHECKING:
     from tutopanda_providers.registry import ProviderRegistry, RegistryOptions
+    from tutopanda_providers.registry.warm import WarmStartReport
     from tutopanda_providers.storage import BlobStore
 
 
@@ -205,8 +207,27 @@ class Runner:
                 registry.check_fallbacks()  # each fallback can do its primary's job
             except ConfigurationError as exc:
                 problems.append(exc.message)
+        # A model given with --override (or kept from an earlier run's) is a command-line
+        # mistake: name the option, never the settings file that had nothing to do with it.
+        given = self.effective_overrides()
+        flagged = [p for p in problems if p.startswith("override of ")]
+        if flagged:
+            raise FileProblemError(
+                "--override", [self._override_problem(p, given) for p in flagged]
+            )
         if problems:
             raise FileProblemError(self._settings_source(), problems)
+
+    def _override_problem(self, problem: str, given: Mapping[str, str]) -> str:
+        """``override of P: ...`` as ``--override P=ref: ...`` (saying if the movie kept it)."""
+        head, _, rest = problem.removeprefix("override of ").partition(": ")
+        ref = given.get(head, "?")
+        kept = head not in self.options.overrides
+        note = (
+            " (kept from an earlier run of this movie; --clear-overrides drops it)" if kept else ""
+        )
+        rest = rest.removeprefix(f"{head} model {ref}: ")  # the option already says both
+        return f"--override {head}={ref}{note}: {rest}"
 
     def _settings_source(self) -> str:
         return self.catalog.settings.sources[-1] if self.catalog.settings else "settings"
@@ -404,11 +425,7 @@ class Runner:
         reports = await self.registry().warm_start(live, timeout=30.0, mode="live")
         failed = [r for r in reports if r.status == "failed"]
         if failed:
-            lines = "; ".join(f"{r.descriptor}: {r.error}" for r in failed)
-            raise ProviderError(
-                f"live handlers are not ready, nothing was called: {lines}. "
-                "Run `tutopanda-providers doctor` for details."
-            )
+            raise ProviderError(not_ready_message(failed))
 
     async def _execute(self, previews: list[JobPreview]) -> list[JobOutcome]:
         self._execution = execution = Execution(
@@ -423,6 +440,26 @@ class Runner:
             force=self.options.force,
         )
         return await execution.run(self.plan, previews)
+
+
+def not_ready_message(failed: Sequence[WarmStartReport]) -> str:
+    """Why live handlers failed their warm start: each distinct problem once, with its models.
+
+    One bad key fails every model of its provider with the same sentence; saying it once per
+    model buries it. Problems keep the order in which they were first met.
+    """
+    by_problem: dict[str, list[str]] = {}
+    for report in failed:
+        by_problem.setdefault(report.error or "failed to start", []).append(str(report.descriptor))
+    lines = [
+        f"  {problem}\n    ({'model' if len(models) == 1 else 'models'}: {', '.join(models)})"
+        for problem, models in by_problem.items()
+    ]
+    return (
+        "live handlers are not ready, nothing was called:\n"
+        + "\n".join(lines)
+        + "\nRun `tutopanda-providers doctor --live` to check each provider's key with its server."
+    )
 
 
 __all__ = [

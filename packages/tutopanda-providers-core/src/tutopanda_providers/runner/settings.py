@@ -126,7 +126,9 @@ def settings_path(explicit: str | Path | None = None) -> Path | None:
     if env:
         return Path(env)
     local = Path(LOCAL_SETTINGS)
-    return local if local.is_file() else None
+    # Anything at ./tutopanda.toml counts (a folder too): loading it then refuses a folder
+    # as --settings would, rather than silently running on the defaults.
+    return local if local.exists() else None
 
 
 def _laid_over(base: ProducerSettings, table: Mapping[str, Any]) -> dict[str, Any]:
@@ -152,7 +154,7 @@ def _parse(
     text: str, file: str, base: Mapping[str, ProducerSettings] | None = None
 ) -> tuple[dict[str, Any], SettingsFile]:
     try:
-        raw = tomllib.loads(text)
+        raw = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise FileProblemError(file, [f"{file}: not valid TOML: {exc}"]) from exc
     tables = raw.get("producers")
@@ -256,7 +258,8 @@ def load_settings(
     user = settings_path(path)
     if user is not None:
         try:
-            text = user.read_text(encoding="utf-8")
+            # utf-8-sig: Windows Notepad saves UTF-8 with a byte-order mark.
+            text = user.read_text(encoding="utf-8-sig")
         except IsADirectoryError:
             raise FileProblemError(
                 str(user),
