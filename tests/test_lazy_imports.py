@@ -96,3 +96,24 @@ def test_core_alone_creates_a_registry_without_heavy_libraries() -> None:
 def test_registry_with_every_plugin_needs_no_heavy_library_either() -> None:
     result = probe()
     assert [m for m in HEAVY if m in result["modules"]] == []
+
+
+def test_creating_a_registry_and_listing_models_imports_neither_asyncio_nor_the_pipeline() -> None:
+    # The top level serves the pipeline's names (PipelineOptions, Middleware ...) lazily: every
+    # command builds a registry at start-up and needs none of them.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tutopanda_providers import create_provider_registry\n"
+        "create_provider_registry(mode='mock').list_models()\n"
+        "print(sorted(m for m in ('asyncio', 'tutopanda_providers.pipeline') if m in sys.modules))\n"
+        "from tutopanda_providers import PipelineOptions, Middleware\n"
+        "print(PipelineOptions.__module__, Middleware.__module__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    assert first == "[]"
+    assert second == "tutopanda_providers.pipeline.options tutopanda_providers.pipeline.context"

@@ -20,6 +20,8 @@ pipeline, plugin loading, runner and CLI are internal (``docs/architecture.md``)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tutopanda_providers.contracts import (
     Artefact,
     AuthError,
@@ -64,15 +66,6 @@ from tutopanda_providers.handler import (
     RemoteJob,
     WarmStartContext,
 )
-from tutopanda_providers.pipeline import (
-    ORDER_PLUGIN,
-    InvokeContext,
-    Middleware,
-    Next,
-    PipelineOptions,
-    RateLimit,
-    RetryPolicy,
-)
 from tutopanda_providers.plugins import (
     HOOK_CONTRACT_VERSION,
     HandlerFactory,
@@ -87,6 +80,41 @@ from tutopanda_providers.registry import (
     WarmStartReport,
     create_provider_registry,
 )
+
+if TYPE_CHECKING:
+    from tutopanda_providers.pipeline import (
+        ORDER_PLUGIN,
+        InvokeContext,
+        Middleware,
+        Next,
+        PipelineOptions,
+        RateLimit,
+        RetryPolicy,
+    )
+
+#: Names served from :mod:`tutopanda_providers.pipeline` on first use: importing the pipeline
+#: imports asyncio and every middleware, which creating a registry and listing models (every
+#: command's start-up) never needs.
+_FROM_PIPELINE = frozenset(
+    {
+        "ORDER_PLUGIN",
+        "InvokeContext",
+        "Middleware",
+        "Next",
+        "PipelineOptions",
+        "RateLimit",
+        "RetryPolicy",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_PIPELINE:
+        from tutopanda_providers import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'tutopanda_providers' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
