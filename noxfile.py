@@ -35,7 +35,7 @@ def _install(session: nox.Session, *paths: str) -> None:
 @nox.session(name="core")
 def core(session: nox.Session) -> None:
     """Core alone (with its extras and the testing kit): no plugin installed at all."""
-    _install(session, f"{CORE}[redis,otel]", TESTING)
+    _install(session, f"{CORE}[redis,otel,media]", TESTING)
     session.install("opentelemetry-sdk>=1.27,<2")
     session.run("pytest", "-q", f"{CORE}/tests", f"{TESTING}/tests", *session.posargs)
 

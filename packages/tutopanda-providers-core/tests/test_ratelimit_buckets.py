@@ -299,4 +299,5 @@ def test_two_limiters_on_one_redis_share_the_paced_slots(redis_server):
 
     # Six claims from two "processes" take six successive slots, not two bursts.
     gaps = [b - a for a, b in itertools.pairwise(claimed)]
-    assert all(gap >= limit.interval * 0.95 for gap in gaps), gaps
+    # Measured where each claim returns, so one late wake-up shortens the next gap a little.
+    assert all(gap >= limit.interval * 0.8 for gap in gaps), gaps

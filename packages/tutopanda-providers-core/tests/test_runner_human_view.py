@@ -12,6 +12,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+# The movie is made by a mock run: it needs the mock plugin (not installed in nox's core session).
+pytest.importorskip("tutopanda_provider_mock")
 from tutopanda_providers.runner import Catalog, Runner, RunOptions, load_settings, parse_plan
 from tutopanda_providers.runner.view import write_view
 

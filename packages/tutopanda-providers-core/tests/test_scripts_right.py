@@ -175,6 +175,8 @@ def test_opting_in_silences_the_advice(tmp_path: Path) -> None:
 def test_loading_the_settings_logs_the_warning_with_the_installed_cards(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    pytest.importorskip("tutopanda_provider_openai")
+    pytest.importorskip("tutopanda_provider_replicate")
     with caplog.at_level(logging.WARNING, logger="tutopanda_providers.settings"):
         load_settings(_settings(tmp_path), use_defaults=False)
     assert any(
@@ -194,6 +196,8 @@ def test_the_shipped_defaults_opt_in_and_load_quietly(
 
 
 def test_models_shows_what_each_model_can_do() -> None:
+    pytest.importorskip("tutopanda_provider_openai")
+    pytest.importorskip("tutopanda_provider_replicate")
     import json
     import os
     import subprocess

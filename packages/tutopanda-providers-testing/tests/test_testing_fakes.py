@@ -131,6 +131,7 @@ async def test_fake_plugin_for_cards_registers_each_card_in_each_mode(tmp_path: 
 async def test_fake_server_registry_talks_to_the_fake_with_the_attempts_asked(
     tmp_path: Path, retries: bool | int, succeeds: bool
 ) -> None:
+    pytest.importorskip("tutopanda_provider_replicate")
     from tutopanda_provider_replicate import plugin
 
     imagen = Descriptor.parse("replicate/google/imagen-4")
