@@ -155,6 +155,12 @@ class ModelCard:
         description: one line for listings.
         unknowns: facts the card could not confirm (fields whose range is unknown, etc.).
         passthrough: when true, unknown input fields are passed on instead of refused.
+        canonical_model: the provider-neutral name of the model the card serves, as its maker
+            publishes it (``google/veo-3-fast``, ``minimax/speech-02-hd``). Cards of different
+            providers with the same ``canonical_model`` serve one model, so settings can name it
+            once with an order of providers and fail over between them. Several cards of one
+            provider may share it when they are variants of one model (text-to-video and
+            image-to-video endpoints). ``None``: the card is the only one known to serve it.
     """
 
     provider: str
@@ -173,6 +179,7 @@ class ModelCard:
     unknowns: tuple[str, ...] = ()
     passthrough: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    canonical_model: str | None = None
 
     def __post_init__(self) -> None:
         # A card is data read by every registry: refuse a malformed one where it is declared,
@@ -259,6 +266,7 @@ class ModelCard:
             "secret_names": list(self.secret_names),
             "description": self.description,
             "unknowns": list(self.unknowns),
+            "canonical_model": self.canonical_model,
         }
 
     def estimate_cost(self, inputs: Mapping[str, Any]) -> Cost:
