@@ -17,6 +17,8 @@ PLUGINS = {
     "mock": "packages/tutopanda-provider-mock",
     "openai": "packages/tutopanda-provider-openai",
     "replicate": "packages/tutopanda-provider-replicate",
+    # Built only on the public plugin kit (issue 17): its session proves it needs nothing else.
+    "fal": "packages/tutopanda-provider-fal",
 }
 # The example plugin (docs/writing-a-plugin.md): what a third party copies. Its session is the
 # proof that a plugin needs only core and the testing kit.
