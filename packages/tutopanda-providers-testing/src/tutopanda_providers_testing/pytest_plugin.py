@@ -9,6 +9,8 @@ Fixtures:
         :data:`~tutopanda_providers_testing.keys.CANARY_REPLICATE_TOKEN`.
     fake_openai: a running :class:`FakeOpenAIServer` that accepts only
         :data:`~tutopanda_providers_testing.keys.CANARY_OPENAI_KEY`.
+    fake_fal: a running :class:`~tutopanda_providers_testing.fake_fal.FakeFal` that accepts
+        only :data:`~tutopanda_providers_testing.fake_fal.CANARY_FAL_KEY`.
     blob_store: a :class:`~tutopanda_providers.storage.BlobStore` in a temporary folder.
     telemetry_events: a :class:`~tutopanda_providers.telemetry.ListSink` the registry emits to.
     provider_registry: a factory building a registry wired to the fakes (base URLs in
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tutopanda_providers_testing.fake_fal import CANARY_FAL_KEY, FakeFal
 from tutopanda_providers_testing.fake_openai import FakeOpenAIServer
 from tutopanda_providers_testing.fake_options import (
     FAST_REPLICATE_OPTIONS as FAST_REPLICATE_OPTIONS,  # re-exported: public here before
@@ -89,6 +92,13 @@ def fake_replicate() -> Iterator[FakeReplicateServer]:
 def fake_openai() -> Iterator[FakeOpenAIServer]:
     """A fake OpenAI API on loopback, for this test."""
     with FakeOpenAIServer(api_key=CANARY_OPENAI_KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def fake_fal() -> Iterator[FakeFal]:
+    """A fake FAL queue API on loopback, for this test."""
+    with FakeFal(api_key=CANARY_FAL_KEY) as server:
         yield server
 
 

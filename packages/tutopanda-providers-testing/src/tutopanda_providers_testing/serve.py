@@ -2,12 +2,14 @@
 
     python -m tutopanda_providers_testing.serve replicate --port 8787
     python -m tutopanda_providers_testing.serve both --port 8787      # OpenAI on 8788
+    python -m tutopanda_providers_testing.serve fal --port 8789
+    python -m tutopanda_providers_testing.serve all --port 8787       # OpenAI 8788, FAL 8789
 
 It prints the base URLs and the environment variables that point the SDKs (and so the
 ``tutopanda-providers`` command) at the fakes, with the fake key each server accepts; then
 serves until Ctrl-C and prints what it saw.
 
-Each server accepts only its key (``--replicate-key``, ``--openai-key``; default: the fake
+Each server accepts only its key (``--replicate-key``, ``--openai-key``, ``--fal-key``; default: the fake
 keys of :mod:`~tutopanda_providers_testing.keys`) and refuses any other with the provider's
 real 401 answer, so a wrong key can be tried for free (``doctor --live`` says it was
 rejected). ``--any-key`` accepts any non-empty key instead.
@@ -23,6 +25,7 @@ import threading
 from collections.abc import Sequence
 from typing import TextIO
 
+from tutopanda_providers_testing.fake_fal import LOCAL_FAL_KEY, FakeFal
 from tutopanda_providers_testing.fake_openai import FakeOpenAIServer
 from tutopanda_providers_testing.fake_replicate import FakeReplicateServer
 from tutopanda_providers_testing.fakeserver import FakeServer
@@ -33,9 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     parser = argparse.ArgumentParser(
         prog="python -m tutopanda_providers_testing.serve",
-        description="Serve fake Replicate and/or OpenAI APIs on 127.0.0.1.",
+        description="Serve fake Replicate, OpenAI and/or FAL APIs on 127.0.0.1 "
+        "(both: Replicate and OpenAI; all: the three).",
     )
-    parser.add_argument("which", choices=["replicate", "openai", "both"])
+    parser.add_argument("which", choices=["replicate", "openai", "both", "fal", "all"])
     parser.add_argument(
         "--port", type=int, default=0, help="port of the first server (0: any free port)"
     )
@@ -44,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="port of the OpenAI server with 'both' (default: --port + 1, or any when 0)",
+    )
+    parser.add_argument(
+        "--fal-port",
+        type=int,
+        default=None,
+        help="port of the FAL server with 'all' (default: --port + 2, or any when 0)",
     )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each call")
     parser.add_argument("--rate-limit", type=float, default=None, help="requests/s before 429")
@@ -67,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the only OpenAI key accepted; others get OpenAI's 401 (default: {LOCAL_OPENAI_KEY})",
     )
     parser.add_argument(
+        "--fal-key",
+        default=LOCAL_FAL_KEY,
+        metavar="KEY",
+        help=f"the only FAL key accepted; others get FAL's 401 (default: {LOCAL_FAL_KEY})",
+    )
+    parser.add_argument(
         "--any-key",
         action="store_true",
         help="accept any non-empty key (the exported keys are still printed)",
@@ -87,8 +103,9 @@ def start_servers(args: argparse.Namespace) -> list[FakeServer]:
     any_key = getattr(args, "any_key", False)
     replicate_key = None if any_key else getattr(args, "replicate_key", LOCAL_REPLICATE_TOKEN)
     openai_key = None if any_key else getattr(args, "openai_key", LOCAL_OPENAI_KEY)
+    fal_key = None if any_key else getattr(args, "fal_key", LOCAL_FAL_KEY)
     servers: list[FakeServer] = []
-    if args.which in ("replicate", "both"):
+    if args.which in ("replicate", "both", "all"):
         servers.append(
             FakeReplicateServer(
                 port=args.port,
@@ -98,22 +115,39 @@ def start_servers(args: argparse.Namespace) -> list[FakeServer]:
                 **common,
             ).start()
         )
-    if args.which in ("openai", "both"):
+    if args.which in ("openai", "both", "all"):
         port = args.port
-        if args.which == "both":
+        if args.which in ("both", "all"):
             port = (
                 args.openai_port
                 if args.openai_port is not None
                 else (args.port + 1 if args.port else 0)
             )
         servers.append(FakeOpenAIServer(port=port, api_key=openai_key, **common).start())
+    if args.which in ("fal", "all"):
+        servers.append(FakeFal(port=_fal_port(args), api_key=fal_key, **common).start())
     return servers
+
+
+def _fal_port(args: argparse.Namespace) -> int:
+    if args.which != "all":
+        return int(args.port)
+    chosen = getattr(args, "fal_port", None)
+    if chosen is not None:
+        return int(chosen)
+    return int(args.port) + 2 if args.port else 0
 
 
 def describe(servers: Sequence[FakeServer], out: TextIO) -> None:
     """Print where the servers listen and the environment that points clients at them."""
     for server in servers:
-        name = "replicate" if isinstance(server, FakeReplicateServer) else "openai"
+        name = (
+            "replicate"
+            if isinstance(server, FakeReplicateServer)
+            else "fal"
+            if isinstance(server, FakeFal)
+            else "openai"
+        )
         print(f"fake {name} listening on {server.origin}", file=out)
     print("\nPoint the SDKs (and the tutopanda-providers command) at them with:", file=out)
     for server in servers:
@@ -126,6 +160,10 @@ def describe(servers: Sequence[FakeServer], out: TextIO) -> None:
         elif isinstance(server, FakeOpenAIServer):
             print(f"  export OPENAI_BASE_URL={server.base_url}", file=out)
             print(f"  export OPENAI_API_KEY={server.api_key or LOCAL_OPENAI_KEY}", file=out)
+        elif isinstance(server, FakeFal):
+            # The FAL plugin reads FAL_QUEUE_URL when no base_url option is set.
+            print(f"  export FAL_QUEUE_URL={server.base_url}", file=out)
+            print(f"  export FAL_KEY={server.api_key or LOCAL_FAL_KEY}", file=out)
     if any(server.api_key is not None for server in servers):
         print(
             "\nEach server accepts only the key above and answers any other with the "
@@ -142,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _check_key(parser, "--replicate-key", args.replicate_key)
     _check_key(parser, "--openai-key", args.openai_key)
+    _check_key(parser, "--fal-key", args.fal_key)
     servers = start_servers(args)
     describe(servers, sys.stdout)
     stop = threading.Event()

@@ -1,0 +1,138 @@
+"""Shared pieces of the FAL plugin's tests: the fake FAL (``fake_fal`` from the test kit's
+pytest plugin), small cards of three endpoints, and a handler and request built directly so a
+test sees every HTTP call the handler makes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from pydantic import Field
+from tutopanda_provider_fal.handler import FalHandler
+from tutopanda_providers import (
+    Descriptor,
+    HandlerContext,
+    InputModel,
+    JobInfo,
+    ModelCard,
+    OutputSpec,
+    Price,
+    PriceRate,
+    ProducerKind,
+    ProducerRequest,
+)
+from tutopanda_providers.contracts import EventEmitter
+from tutopanda_providers.handler import RemoteJob
+from tutopanda_providers.secrets import MappingSecretResolver
+from tutopanda_providers.storage import BlobStore
+from tutopanda_providers.telemetry import ListSink
+from tutopanda_providers_testing.fake_fal import CANARY_FAL_KEY, FakeFal
+
+pytest_plugins = ["tutopanda_providers_testing.pytest_plugin"]
+
+
+class ImageInputs(InputModel):
+    """``fal-ai/imagen4/preview/fast``'s inputs (a test's own copy)."""
+
+    prompt: str = Field(min_length=1)
+    aspect_ratio: Literal["1:1", "16:9", "9:16", "4:3", "3:4"] = "1:1"
+    num_images: int = Field(default=1, ge=1, le=4)
+    output_format: Literal["jpeg", "png", "webp"] = "png"
+    sync_mode: bool = False
+    seed: int | None = None
+
+
+class VideoInputs(InputModel):
+    """``fal-ai/veo3/fast``'s inputs, loosened so a test can send what FAL refuses."""
+
+    prompt: str | None = None
+    aspect_ratio: str = "16:9"
+    duration: str = "8s"
+    generate_audio: bool = False
+
+
+class SpeechInputs(InputModel):
+    """``fal-ai/minimax/speech-02-hd``'s inputs (the text only)."""
+
+    text: str
+
+
+def _card(model: str, kind: ProducerKind, inputs: type[InputModel], key: str, mime: str) -> Any:
+    return ModelCard(
+        provider="fal",
+        model=model,
+        kind=kind,
+        input_model=inputs,
+        output=OutputSpec(type=mime.split("/")[0], mime=mime),
+        price=Price(rates=(PriceRate(name="call", unit="call", usd=0.04),), source="test"),
+        secret_names=("FAL_KEY",),
+        extra={"result_key": key},
+    )
+
+
+IMAGE_CARD = _card(
+    "fal-ai/imagen4/preview/fast", ProducerKind.IMAGE, ImageInputs, "images", "image/png"
+)
+VIDEO_CARD = _card("fal-ai/veo3/fast", ProducerKind.VIDEO, VideoInputs, "video", "video/mp4")
+SPEECH_CARD = _card(
+    "fal-ai/minimax/speech-02-hd", ProducerKind.AUDIO, SpeechInputs, "audio", "audio/mpeg"
+)
+FAST = {"poll_interval": 0.005, "poll_max": 0.02}
+
+
+class Harness:
+    """A handler on the fake and the requests it runs, with what they reported."""
+
+    def __init__(self, fake: FakeFal, tmp_path: Path) -> None:
+        self.fake = fake
+        self.store = BlobStore(tmp_path / "blobs")
+        self.events = ListSink()
+        self.reported: list[RemoteJob] = []
+
+    def handler(
+        self, card: ModelCard = IMAGE_CARD, key: str = CANARY_FAL_KEY, **options: Any
+    ) -> FalHandler:
+        context = HandlerContext(
+            descriptor=Descriptor.parse(f"fal/{card.model}"),
+            mode="live",
+            card=card,
+            secrets=MappingSecretResolver({"FAL_KEY": key} if key else {}),
+            telemetry=self.events,
+            options={"base_url": self.fake.base_url, **FAST, **options},
+        )
+        return FalHandler(context)
+
+    def request(
+        self,
+        inputs: dict[str, Any],
+        card: ModelCard = IMAGE_CARD,
+        *,
+        resume: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        job_id: str = "job-1",
+    ) -> ProducerRequest:
+        validated = card.input_model.model_validate(inputs).model_dump()
+        descriptor = Descriptor.parse(f"fal/{card.model}")
+        return ProducerRequest(
+            job=JobInfo(id=job_id, producer="Test", kind=card.kind),
+            descriptor=descriptor,
+            inputs=validated,
+            storage=self.store,
+            telemetry=EventEmitter(self.events, {"job_id": job_id}),
+            deadline=time.monotonic() + timeout if timeout is not None else None,
+            resume=resume or {},
+            validated=True,
+            on_remote_job=self.reported.append,
+        )
+
+    def event_names(self) -> list[str]:
+        """The names of the events emitted so far."""
+        return [e.name for e in self.events.events]
+
+
+@pytest.fixture
+def harness(fake_fal: FakeFal, tmp_path: Path) -> Harness:
+    """A :class:`Harness` on this test's fake FAL."""
+    return Harness(fake_fal, tmp_path)
