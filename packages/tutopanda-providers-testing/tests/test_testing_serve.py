@@ -132,3 +132,44 @@ def test_serve_refuses_a_key_it_could_not_print() -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert "--replicate-key: give a key of printable ASCII without spaces" in done.stderr
+
+
+def test_serve_fail_makes_every_call_of_a_route_fail() -> None:
+    from tutopanda_providers_testing.spawn import spawn_fake_servers
+
+    with spawn_fake_servers("all", fail=["replicate:create:503"]) as fakes:
+        token = fakes.env["REPLICATE_API_TOKEN"]
+        for _ in range(3):
+            created = httpx.post(
+                f"{fakes.replicate_base_url}/v1/models/google/imagen-4/predictions",
+                json={"input": {"prompt": "x"}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert created.status_code == 503
+        listed = httpx.get(
+            f"{fakes.replicate_base_url}/v1/predictions",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert listed.status_code == 200
+        assert listed.json()["results"] == []  # nothing was created
+        assert fakes.fal_base_url is not None
+
+
+@pytest.mark.parametrize(
+    ("rule", "says"),
+    [
+        ("foo:create:503", "is not SERVER:ROUTE:STATUS"),
+        ("replicate:create:200", "must be an HTTP error"),
+        ("replicate:creat:503", "has no route 'creat'; its routes are account, cancel, create"),
+    ],
+)
+def test_serve_fail_refuses_a_bad_rule_naming_the_fix(rule: str, says: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tutopanda_providers_testing.serve", "all", "--fail", rule],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert says in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr

@@ -1,15 +1,19 @@
 """``make demo-live``: a whole lesson in live mode, through the official SDKs, against the fakes.
 
     python -m tutopanda_providers_testing.demo_live [--plan examples/lesson.toml]
-        [--movie out/demo-live-movie] [--max-cost 5]
+        [--movie out/demo-live-movie] [--max-cost 5] [--settings FILE]
+        [--fail replicate:create:503]
 
-Starts the fake Replicate and OpenAI servers in a child process
+Starts the fake Replicate, OpenAI and FAL servers in a child process
 (:func:`~tutopanda_providers_testing.spawn.spawn_fake_servers`), runs
 ``tutopanda-providers run PLAN --live`` with the environment that points the ``openai`` and
-``replicate`` SDKs at them (fake keys, loopback URLs: nothing leaves the machine, nothing is
-billed), then says how many jobs succeeded, where the artefacts are and what the run would have
-cost. The servers stop when the run ends, fails or is interrupted (Ctrl-C). Exit code: the
-run's (0 when every job succeeded).
+``replicate`` SDKs and the FAL plugin at them (fake keys, loopback URLs: nothing leaves the
+machine, nothing is billed), then says how many jobs succeeded, which provider served them,
+where the artefacts are and what the run would have cost. ``--settings`` picks the models
+(``examples/settings-fal.toml`` puts every media producer on FAL); ``--fail`` makes a fake
+answer every call of a route with an error (``replicate:create:503``: Replicate creates
+nothing, so the default settings fail over to FAL). The servers stop when the run ends, fails
+or is interrupted (Ctrl-C). Exit code: the run's (0 when every job succeeded).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any, TextIO
 from tutopanda_providers_testing.spawn import spawn_fake_servers
 
 #: Environment variables that would point a run elsewhere than the fakes; never passed on.
-_FOREIGN = ("OPENAI_", "REPLICATE_", "TUTOPANDA_SETTINGS")
+_FOREIGN = ("OPENAI_", "REPLICATE_", "FAL_", "TUTOPANDA_SETTINGS")
 
 
 @dataclass
@@ -40,12 +44,14 @@ class DemoOutcome:
         jobs: ``job id -> status`` from the manifest (``succeeded``, ``failed``…).
         spent_usd: what the run's jobs cost, summed from the manifest (US dollars; what the
             same calls would be billed by the real providers).
+        served_by: ``job id -> provider`` that produced each succeeded job's artefacts.
     """
 
     exit_code: int
     movie: Path
     jobs: dict[str, str] = field(default_factory=dict)
     spent_usd: float = 0.0
+    served_by: dict[str, str] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> int:
@@ -61,6 +67,8 @@ def run_demo(
     extra_args: Sequence[str] = (),
     capture: bool = False,
     timeout: float = 600.0,
+    settings: Path | None = None,
+    fail: Sequence[str] = (),
 ) -> DemoOutcome:
     """Run ``plan`` live against freshly started fakes into ``movie``; stop the fakes after.
 
@@ -70,12 +78,16 @@ def run_demo(
         extra_args: more ``run`` options (``--concurrency 2``…).
         capture: capture the command's output instead of letting it reach the terminal.
         timeout: seconds before the run is stopped (``subprocess.TimeoutExpired``).
+        settings: a settings file for the run (``None``: the shipped defaults).
+        fail: ``SERVER:ROUTE:STATUS`` rules for the fakes (every call of the route fails).
     """
-    with spawn_fake_servers("both") as fakes:
+    with spawn_fake_servers("all", fail=fail) as fakes:
         env = {k: v for k, v in os.environ.items() if not k.startswith(_FOREIGN)}
         env.update(fakes.env)
         args = [sys.executable, "-m", "tutopanda_providers.cli", "run", str(plan), "--live"]
         args += ["--movie", str(movie), "--max-cost", f"{max_cost:g}", *extra_args]
+        if settings is not None:
+            args += ["--settings", str(settings)]
         done = subprocess.run(args, env=env, capture_output=capture, text=True, timeout=timeout)
     return read_outcome(done.returncode, movie)
 
@@ -89,6 +101,9 @@ def read_outcome(exit_code: int, movie: Path) -> DemoOutcome:
     data: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
     for job, record in (data.get("jobs") or {}).items():
         outcome.jobs[job] = str(record.get("status"))
+        served = (record.get("provider") or {}).get("provider")
+        if isinstance(served, str) and served:
+            outcome.served_by[job] = served
         amount = (record.get("cost") or {}).get("amount_usd")
         if isinstance(amount, int | float):
             outcome.spent_usd += float(amount)
@@ -102,6 +117,12 @@ def report(outcome: DemoOutcome, out: TextIO) -> None:
     for job, status in sorted(outcome.jobs.items()):
         if status != "succeeded":
             print(f"  {job}: {status}", file=out)
+    providers: dict[str, int] = {}
+    for provider in outcome.served_by.values():
+        providers[provider] = providers.get(provider, 0) + 1
+    if providers:
+        served = ", ".join(f"{name} {count}" for name, count in sorted(providers.items()))
+        print(f"served by: {served}", file=out)
     print(f"artefacts: {outcome.movie / 'blobs'}", file=out)
     print(f"manifest:  {outcome.movie / 'manifest.json'}", file=out)
     print(
@@ -115,17 +136,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo; return the run's exit code (130 when interrupted)."""
     parser = argparse.ArgumentParser(
         prog="python -m tutopanda_providers_testing.demo_live",
-        description="Run a lesson live against the fake Replicate and OpenAI servers.",
+        description="Run a lesson live against the fake Replicate, OpenAI and FAL servers.",
     )
     parser.add_argument("--plan", type=Path, default=Path("examples/lesson.toml"))
     parser.add_argument("--movie", type=Path, default=Path("out/demo-live-movie"))
     parser.add_argument("--max-cost", type=float, default=5.0, help="US dollars (default 5)")
+    parser.add_argument(
+        "--settings", type=Path, default=None, help="settings file (default: shipped defaults)"
+    )
+    parser.add_argument(
+        "--fail",
+        action="append",
+        default=[],
+        metavar="SERVER:ROUTE:STATUS",
+        help="make a fake fail every call of a route, e.g. replicate:create:503 (repeatable)",
+    )
     args = parser.parse_args(argv)
     if not args.plan.is_file():
         print(f"no plan at {args.plan}; pass --plan PATH (run from the repository root)")
         return 2
     try:
-        outcome = run_demo(args.plan, args.movie, max_cost=args.max_cost)
+        outcome = run_demo(
+            args.plan, args.movie, max_cost=args.max_cost, settings=args.settings, fail=args.fail
+        )
     except KeyboardInterrupt:
         print("\ndemo-live: interrupted; the fake servers were stopped", file=sys.stderr)
         return 130

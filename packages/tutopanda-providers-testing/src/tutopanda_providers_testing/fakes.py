@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from tutopanda_providers.contracts import TelemetrySink
     from tutopanda_providers.storage import BlobStore
 
+    from tutopanda_providers_testing.fake_fal import FakeFal
     from tutopanda_providers_testing.fake_openai import FakeOpenAIServer
     from tutopanda_providers_testing.fake_replicate import FakeReplicateServer
 
@@ -258,6 +259,7 @@ def fake_server_registry(
     *,
     replicate: FakeReplicateServer | None = None,
     openai: FakeOpenAIServer | None = None,
+    fal: FakeFal | None = None,
     storage: BlobStore | str | Path,
     mode: Mode = "live",
     plugins: Sequence[tuple[str, object]] = (),
@@ -267,11 +269,11 @@ def fake_server_registry(
     telemetry: TelemetrySink | None = None,
     **overrides: Any,
 ) -> ProviderRegistry:
-    """A registry whose Replicate and OpenAI plugins talk to the fake servers given.
+    """A registry whose Replicate, OpenAI and FAL plugins talk to the fake servers given.
 
     Args:
-        replicate / openai: the running fakes (``provider_options`` point the plugins at them,
-            Replicate with fast polling).
+        replicate / openai / fal: the running fakes (``provider_options`` point the plugins at
+            them, Replicate and FAL with fast polling).
         storage: a :class:`BlobStore`, or the folder of one.
         mode: ``live`` (default) or ``mock``.
         plugins: ``(name, module)`` pairs to register directly; when given, installed entry
@@ -292,7 +294,7 @@ def fake_server_registry(
 
     from tutopanda_providers_testing.fake_options import canary_secrets, fake_provider_options
 
-    options = fake_provider_options(replicate, openai)
+    options = fake_provider_options(replicate, openai, fal)
     for provider, extra in (provider_options or {}).items():
         options[provider] = {**options.get(provider, {}), **extra}
     if retries is not True and "pipeline" not in overrides:

@@ -122,6 +122,7 @@ def telemetry_events() -> ListSink:
 def provider_registry(
     fake_replicate: FakeReplicateServer,
     fake_openai: FakeOpenAIServer,
+    fake_fal: FakeFal,
     blob_store: BlobStore,
     telemetry_events: ListSink,
     monkeypatch: pytest.MonkeyPatch,
@@ -142,7 +143,13 @@ def provider_registry(
         retries: ``False`` makes one attempt per job (so the server sees each request once).
         **overrides: any other :class:`~tutopanda_providers.registry.RegistryOptions` field.
     """
-    for name in (*SECRET_NAMES.values(), "REPLICATE_BASE_URL", "OPENAI_BASE_URL"):
+    for name in (
+        *SECRET_NAMES.values(),
+        "FAL_KEY",
+        "REPLICATE_BASE_URL",
+        "OPENAI_BASE_URL",
+        "FAL_QUEUE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     # The registry also reads ./.env: run from an empty folder so a developer's file is unseen.
     monkeypatch.chdir(tmp_path)
@@ -161,6 +168,7 @@ def provider_registry(
         return fake_server_registry(
             replicate=fake_replicate,
             openai=fake_openai,
+            fal=fake_fal,
             storage=blob_store,
             mode=mode,
             plugins=plugins,

@@ -13,6 +13,10 @@ Each server accepts only its key (``--replicate-key``, ``--openai-key``, ``--fal
 keys of :mod:`~tutopanda_providers_testing.keys`) and refuses any other with the provider's
 real 401 answer, so a wrong key can be tried for free (``doctor --live`` says it was
 rejected). ``--any-key`` accepts any non-empty key instead.
+
+``--fail SERVER:ROUTE:STATUS`` makes every call of a route answer an error, for trying
+failover for free: ``--fail replicate:create:503`` fails every Replicate create (nothing is
+created), so a run whose settings list FAL after Replicate is served by FAL.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from tutopanda_providers_testing.fake_fal import LOCAL_FAL_KEY, FakeFal
 from tutopanda_providers_testing.fake_openai import FakeOpenAIServer
 from tutopanda_providers_testing.fake_replicate import FakeReplicateServer
 from tutopanda_providers_testing.fakeserver import FakeServer
+from tutopanda_providers_testing.faults import Fault
 from tutopanda_providers_testing.keys import LOCAL_OPENAI_KEY, LOCAL_REPLICATE_TOKEN
 
 
@@ -83,11 +88,45 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the only FAL key accepted; others get FAL's 401 (default: {LOCAL_FAL_KEY})",
     )
     parser.add_argument(
+        "--fail",
+        action="append",
+        default=[],
+        metavar="SERVER:ROUTE:STATUS",
+        type=_fail_rule,
+        help="answer every call of ROUTE on SERVER (replicate, openai, fal) with STATUS, "
+        "e.g. replicate:create:503 (repeatable)",
+    )
+    parser.add_argument(
         "--any-key",
         action="store_true",
         help="accept any non-empty key (the exported keys are still printed)",
     )
     return parser
+
+
+#: The server names ``--fail`` takes.
+_SERVERS = ("replicate", "openai", "fal")
+
+
+def _fail_rule(text: str) -> tuple[str, str, int]:
+    """``replicate:create:503`` as ``("replicate", "create", 503)``."""
+    server, _, rest = text.partition(":")
+    route, _, status = rest.rpartition(":")
+    if server not in _SERVERS or not route or not status.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not SERVER:ROUTE:STATUS; for example replicate:create:503 "
+            f"(SERVER is one of {', '.join(_SERVERS)})"
+        )
+    code = int(status)
+    if not 400 <= code <= 599:
+        raise argparse.ArgumentTypeError(f"{text!r}: STATUS must be an HTTP error, 400 to 599")
+    return server, route, code
+
+
+def _server_name(server: FakeServer) -> str:
+    if isinstance(server, FakeReplicateServer):
+        return "replicate"
+    return "fal" if isinstance(server, FakeFal) else "openai"
 
 
 def _check_key(parser: argparse.ArgumentParser, option: str, key: str) -> None:
@@ -126,6 +165,19 @@ def start_servers(args: argparse.Namespace) -> list[FakeServer]:
         servers.append(FakeOpenAIServer(port=port, api_key=openai_key, **common).start())
     if args.which in ("fal", "all"):
         servers.append(FakeFal(port=_fal_port(args), api_key=fal_key, **common).start())
+    for name, route, status in getattr(args, "fail", None) or ():
+        for server in servers:
+            if _server_name(server) != name:
+                continue
+            routes = sorted({r.name for r in server.routes} - {"file"})
+            if route not in routes:
+                for started in servers:
+                    started.stop()
+                raise SystemExit(
+                    f"--fail {name}:{route}:{status}: the fake {name} has no route {route!r}; "
+                    f"its routes are {', '.join(routes)}"
+                )
+            server.faults.add(route, Fault.status(status), times=None)
     return servers
 
 
@@ -138,17 +190,16 @@ def _fal_port(args: argparse.Namespace) -> int:
     return int(args.port) + 2 if args.port else 0
 
 
+def _running(which: str) -> set[str]:
+    return {"both": {"replicate", "openai"}, "all": set(_SERVERS)}.get(which, {which})
+
+
 def describe(servers: Sequence[FakeServer], out: TextIO) -> None:
     """Print where the servers listen and the environment that points clients at them."""
     for server in servers:
-        name = (
-            "replicate"
-            if isinstance(server, FakeReplicateServer)
-            else "fal"
-            if isinstance(server, FakeFal)
-            else "openai"
-        )
-        print(f"fake {name} listening on {server.origin}", file=out)
+        print(f"fake {_server_name(server)} listening on {server.origin}", file=out)
+        for rule in server.faults.rules:
+            print(f"  every {rule.route} call answers {rule.fault.status_code}", file=out)
     print("\nPoint the SDKs (and the tutopanda-providers command) at them with:", file=out)
     for server in servers:
         if isinstance(server, FakeReplicateServer):
@@ -181,6 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _check_key(parser, "--replicate-key", args.replicate_key)
     _check_key(parser, "--openai-key", args.openai_key)
     _check_key(parser, "--fal-key", args.fal_key)
+    unknown = [f for f in args.fail if f[0] not in _running(args.which)]
+    if unknown:
+        parser.error(f"--fail {unknown[0][0]}:...: that server is not started by {args.which!r}")
     servers = start_servers(args)
     describe(servers, sys.stdout)
     stop = threading.Event()

@@ -15,7 +15,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -33,6 +33,11 @@ class SpawnedFakes:
         return self.env.get("REPLICATE_BASE_URL")
 
     @property
+    def fal_base_url(self) -> str | None:
+        """The fake FAL queue URL, if that server runs."""
+        return self.env.get("FAL_QUEUE_URL")
+
+    @property
     def openai_base_url(self) -> str | None:
         """The fake OpenAI base URL (ending in ``/v1``), if that server runs."""
         return self.env.get("OPENAI_BASE_URL")
@@ -47,10 +52,17 @@ def spawn_fake_servers(
     polls: int = 2,
     output_mode: str = "url",
     startup_timeout: float = 30.0,
+    fail: Sequence[str] = (),
 ) -> Iterator[SpawnedFakes]:
-    """Start ``python -m tutopanda_providers_testing.serve`` and stop it on exit."""
+    """Start ``python -m tutopanda_providers_testing.serve`` and stop it on exit.
+
+    ``which`` is ``replicate``, ``openai``, ``fal``, ``both`` (Replicate and OpenAI) or ``all``;
+    ``fail`` holds ``SERVER:ROUTE:STATUS`` rules (every call of that route answers the error).
+    """
     args = [sys.executable, "-m", "tutopanda_providers_testing.serve", which, "--port", "0"]
     args += ["--latency", str(latency), "--polls", str(polls), "--output-mode", output_mode]
+    for rule in fail:
+        args += ["--fail", rule]
     if rate_limit is not None:
         args += ["--rate-limit", str(rate_limit)]
     process = subprocess.Popen(
