@@ -283,6 +283,8 @@ class LineListener:
         if outcome.status == "succeeded":
             spent = "$0 (mocked)" if outcome.mocked else cost_text(outcome.cost).split(" (")[0]
             self._line(f"{outcome.job_id} succeeded {seconds} {spent} {outcome.model}")
+            if outcome.failover:
+                self._line(f"{outcome.job_id} {outcome.failover}")
         elif outcome.status == "skipped":
             self._line(f"{outcome.job_id} skipped (up to date, kept) $0")
         else:
@@ -530,6 +532,9 @@ def _print_summary(report: RunReport) -> None:
         out.print(text(f"failed: {o.job_id}: {message}", "red"))
     for warning in (w for o in report.outcomes for w in o.warnings):
         out.print(text(f"warning: {warning}", "yellow"))
+    for o in report.outcomes:
+        if o.status == "succeeded" and o.failover:  # which provider served it, and why
+            out.print(text(f"failover: {o.job_id}: {o.failover}", "yellow"))
     mocked = sum(1 for o in report.outcomes if o.mocked and o.status in ("succeeded", "skipped"))
     out.print(
         f"{len(report.outcomes)} jobs: {mocked} mocked, "

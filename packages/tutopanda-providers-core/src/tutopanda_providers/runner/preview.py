@@ -16,6 +16,7 @@ from tutopanda_providers.contracts import Artefact, Descriptor, ProviderError
 from tutopanda_providers.handler import model_inputs, preview_requests, request_fingerprint
 from tutopanda_providers.pricing import estimate_cost
 from tutopanda_providers.runner.catalog import Catalog, CatalogEntry
+from tutopanda_providers.runner.expansion import primary_variant
 from tutopanda_providers.runner.plan import Job, Plan
 from tutopanda_providers.runner.portable import location_free, relocated
 from tutopanda_providers.runner.recording import artefacts_from, matches_record
@@ -85,6 +86,10 @@ class JobPreparer:
         if self.plan is not None:
             prepared.producer_inputs = fit_prompt_inputs(
                 self.plan, job, prepared.producer_inputs, self.catalog, self.registry
+            )
+        if not job.model:  # variants of one model: the one that takes this job's inputs
+            descriptor = prepared.descriptor = primary_variant(
+                self.registry, entry, descriptor, prepared.producer_inputs
             )
         prepared.inputs = model_inputs(
             entry.model_defaults, str(descriptor), prepared.producer_inputs
