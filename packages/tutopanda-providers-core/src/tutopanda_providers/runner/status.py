@@ -163,10 +163,8 @@ def movie_status(
         )
         if state == "kept" and record:
             made.model = str(record.get("model") or made.model)  # the one that served it
-            failures = record.get("failures")
-            made.failover = failover_text(
-                made.model, failures if isinstance(failures, list) else []
-            )
+            left = record.get("failures")
+            made.failover = failover_text(made.model, left if isinstance(left, list) else [])
             if made.failover:
                 made.reason = f"{reason}; {made.failover}"
         status.jobs.append(made)
