@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from tutopanda_providers.cli import app
+from typer.testing import CliRunner
 
 MODULE = """
 import json

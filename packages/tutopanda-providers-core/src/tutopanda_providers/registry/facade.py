@@ -202,8 +202,9 @@ class ProviderRegistry:
             asked = Descriptor.parse(name_or_ref)
         except ValueError:
             raise UnknownModelError(
-                f"no card serves a model named {name_or_ref!r}. Run "
-                "`tutopanda-providers models` to list every model.",
+                f"no card serves a model named {name_or_ref!r}; give a model's own name "
+                "(google/veo-3-fast) or a card's provider/model (replicate/google/veo-3-fast). "
+                "Run `tutopanda-providers models` to list every model.",
                 details={"asked": name_or_ref},
             ) from None
         raise self._unknown(asked)

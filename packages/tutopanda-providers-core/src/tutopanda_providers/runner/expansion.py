@@ -22,17 +22,13 @@ that do.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from tutopanda_providers.contracts import Descriptor, Environment, ModelCard, ProviderError
-from tutopanda_providers.contracts.same_model import pick_variant, variant_group
-from tutopanda_providers.handler import model_inputs
+from tutopanda_providers.contracts import Descriptor, Environment
 
 if TYPE_CHECKING:
     from tutopanda_providers.registry import ProviderRegistry
-    from tutopanda_providers.runner.catalog import CatalogEntry
 
 log = logging.getLogger("tutopanda_providers.settings")
 
@@ -94,41 +90,6 @@ def _nobody_hosts(producer: str, role: str, name: str, listed: str, hosts: list[
     )
 
 
-def primary_variant(
-    registry: ProviderRegistry,
-    entry: CatalogEntry,
-    descriptor: Descriptor,
-    producer_inputs: Mapping[str, Any],
-) -> Descriptor:
-    """The variant of ``descriptor``'s model on its provider that a job should call.
-
-    When the producer's chain holds several cards of that provider serving that model (FAL's
-    text-to-video and image-to-video endpoints), the first whose ``validate_inputs`` accepts
-    the job's producer-level inputs (with its own model defaults); else ``descriptor``.
-    """
-    try:
-        card = registry.card(descriptor)
-    except ProviderError:
-        return descriptor  # the catalog check reports it
-    group = variant_group(card)
-    variants: list[ModelCard] = []
-    for candidate in entry.candidates():
-        try:
-            other = registry.card(candidate)
-        except ProviderError:
-            continue
-        if variant_group(other) == group:
-            variants.append(other)
-    if len(variants) < 2:
-        return descriptor
-    chosen = pick_variant(
-        variants, lambda c: model_inputs(entry.model_defaults, c.ref, producer_inputs)
-    )
-    return Descriptor(
-        provider=chosen.provider, model=chosen.model, environment=descriptor.environment
-    )
-
-
 def say_once(notes: list[str], said: set[str]) -> None:
     """Log each note not logged yet (a catalog is expanded again for every preview)."""
     for note in notes:
@@ -137,4 +98,4 @@ def say_once(notes: list[str], said: set[str]) -> None:
             log.warning("%s", note)
 
 
-__all__ = ["Expanded", "expand_chain", "primary_variant", "say_once"]
+__all__ = ["Expanded", "expand_chain", "say_once"]
