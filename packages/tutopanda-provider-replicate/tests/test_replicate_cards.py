@@ -155,3 +155,27 @@ def test_gemini_takes_script_inputs_and_its_options() -> None:
 def test_card_for_an_unknown_model_lists_the_served_ones() -> None:
     with pytest.raises(KeyError, match="google/veo-3-fast"):
         card_for("google/veo-2")
+
+
+def test_every_card_names_its_canonical_model() -> None:
+    # Issue 17: the same model on another provider is found by this name.
+    from tutopanda_provider_replicate.cards import CARDS
+
+    expected = {
+        "google/veo-3-fast",
+        "bytedance/seedance-1-lite",
+        "bytedance/seedance-1-pro-fast",
+        "bytedance/seedream-4",
+        "google/imagen-4",
+        "google/nano-banana",
+        "tencent/hunyuan-image-3",
+        "minimax/speech-02-hd",
+        "elevenlabs/v3",
+        "elevenlabs/turbo-v2.5",
+        "stability-ai/stable-audio-2.5",
+        "google/gemini-2.5-flash",
+    }
+    canonical = {card.model: card.canonical_model for card in CARDS}
+    assert expected <= set(canonical)
+    for model in expected:
+        assert canonical[model] == model

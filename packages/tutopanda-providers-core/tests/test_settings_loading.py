@@ -112,7 +112,7 @@ fallback = ["x/y"]
     )
     assert problems[2] == (
         f"{path}:12: producers.C.fallback: is not a producer key; use kind, model, fallbacks, "
-        "inputs, model_defaults, environment, allow_unresearched_script"
+        "inputs, model_defaults, environment, allow_unresearched_script, providers"
     )
 
 

@@ -81,6 +81,9 @@ def replicate_card(
         description=description,
         unknowns=unknowns,
         extra={"cost_from_inputs": cost_from_inputs},
+        # Replicate names each model as its maker publishes it: the card's model name is the
+        # provider-neutral name other providers' cards of the same model carry too.
+        canonical_model=model,
     )
 
 

@@ -86,6 +86,7 @@ def doctor(
         if plan_path is not None:
             producers = load_plan(plan_path, catalog.entries).producers()
         registry = create_provider_registry(mode=mode)
+        catalog = catalog.expanded(registry)  # producers naming a model once, with providers
 
     check = Checkup(mode=mode, settings=list(settings.sources))
     _check_plugins(registry, check)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers.cli.model_facts import (
     NOT_USED,
+    can_text,
     input_facts,
     joined,
     key_status,
@@ -19,6 +20,7 @@ from tutopanda_providers.cli.model_facts import (
     rate_used,
 )
 from tutopanda_providers.cli.render import console, failures_to_exit_codes, print_json, table, text
+from tutopanda_providers.cli.same_model import also_on, print_side_by_side, side_by_side
 
 if TYPE_CHECKING:
     from tutopanda_providers.contracts import ModelCard
@@ -89,31 +91,11 @@ def model_rows(registry: ProviderRegistry, kind: str | None) -> list[dict[str, A
                 "secrets_present": all(status == "set" for status in keys.values()),
                 "description": card.description,
                 "capabilities": sorted(card.capabilities),
+                "canonical_model": card.canonical_model,
+                "also_on": also_on(registry, card),
             }
         )
     return rows
-
-
-#: Short names of card capabilities for the ``models`` table (the JSON has the full names).
-_CAN = {
-    "web_search": "search",
-    "reasoning": "reason",
-    "structured_output": "json",
-    "image_input": "img-in",
-    "generates_audio": "audio",
-    "negative_prompt": "neg",
-    "last_frame": "last-frame",
-    "reference_images": "refs",
-    "multiple_outputs": "multi",
-    "narration": "speech",
-}
-
-
-def can_text(capabilities: list[str]) -> str:
-    """The short names of ``capabilities``, the ones a producer choice hinges on first."""
-    order = list(_CAN)
-    known = sorted((c for c in capabilities if c in _CAN), key=order.index)
-    return " ".join([_CAN[c] for c in known] + sorted(c for c in capabilities if c not in _CAN))
 
 
 def models(kind: str | None, json_out: bool) -> None:
@@ -147,6 +129,8 @@ def models(kind: str | None, json_out: bool) -> None:
         if narrow and len(ref) > NARROW_REF:
             ref = f"{row['provider']}/\n{row['model']}"  # break at the provider, not mid-name
         can = can_text(row["capabilities"])
+        if row["also_on"]:  # the same model on other providers: `models show` compares
+            ref += f"\nalso on {', '.join(row['also_on'])}"
         if narrow:
             ref += f"\n({can})" if can else ""
             ref += f"\nby {', '.join(dict.fromkeys(row['plugins'].values()))}"
@@ -177,6 +161,10 @@ def models(kind: str | None, json_out: bool) -> None:
     printer.print(
         text("Inputs, every rate and capabilities: tutopanda-providers models show MODEL")
     )
+    if any(row["also_on"] for row in rows):
+        printer.print(
+            text("A model on several providers, side by side: tutopanda-providers models show NAME")
+        )
     _print_warnings(registry.warnings)
 
 
@@ -221,12 +209,26 @@ def model_details(registry: ProviderRegistry, ref: str) -> dict[str, Any]:
 
 
 def models_show(model: str, json_out: bool) -> None:
-    """The ``models show MODEL`` command."""
+    """The ``models show MODEL`` command.
+
+    ``MODEL`` is a card's ``provider/model`` (its details, then its model on every provider
+    side by side when other providers serve it too) or a model's own name such as
+    ``google/veo-3-fast`` (every provider's cards of it side by side).
+    """
     with failures_to_exit_codes(json_out):
         registry = _registry()
+        if not _is_card(registry, model):
+            view = side_by_side(registry, model)
+            if json_out:
+                print_json(view)
+            else:
+                print_side_by_side(view)
+            return
         details = model_details(registry, model)
+        card = registry.card(model)
+        compared = side_by_side(registry, model) if registry.twins(card) else None
     if json_out:
-        print_json(details)
+        print_json({**details, **({"same_model": compared} if compared else {})})
         return
     printer = console()
     ref = f"{details['provider']}/{details['model']}"
@@ -246,6 +248,19 @@ def models_show(model: str, json_out: bool) -> None:
     printer.print(_rates_table(details))
     for unknown in details["unknowns"]:
         printer.print(text(f"not confirmed: {unknown}"))
+    if compared is not None:
+        print_side_by_side(compared)
+
+
+def _is_card(registry: ProviderRegistry, ref: str) -> bool:
+    """Whether ``ref`` is a card's ``provider/model`` (else a model's own name)."""
+    from tutopanda_providers.contracts import ProviderError
+
+    try:
+        registry.card(ref)
+    except (ProviderError, ValueError):
+        return False
+    return True
 
 
 def _inputs_table(details: dict[str, Any]) -> Any:

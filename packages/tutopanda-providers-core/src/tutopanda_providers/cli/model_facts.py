@@ -229,7 +229,30 @@ def joined(values: Iterable[str]) -> str:
     return ", ".join(values) or "-"
 
 
+#: Short names of card capabilities for the ``models`` table (the JSON has the full names).
+_CAN = {
+    "web_search": "search",
+    "reasoning": "reason",
+    "structured_output": "json",
+    "image_input": "img-in",
+    "generates_audio": "audio",
+    "negative_prompt": "neg",
+    "last_frame": "last-frame",
+    "reference_images": "refs",
+    "multiple_outputs": "multi",
+    "narration": "speech",
+}
+
+
+def can_text(capabilities: list[str]) -> str:
+    """The short names of ``capabilities``, the ones a producer choice hinges on first."""
+    order = list(_CAN)
+    known = sorted((c for c in capabilities if c in _CAN), key=order.index)
+    return " ".join([_CAN[c] for c in known] + sorted(c for c in capabilities if c not in _CAN))
+
+
 __all__ = [
+    "can_text",
     "InputFact",
     "KeyStatus",
     "input_facts",

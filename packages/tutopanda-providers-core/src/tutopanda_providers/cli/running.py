@@ -283,6 +283,8 @@ class LineListener:
         if outcome.status == "succeeded":
             spent = "$0 (mocked)" if outcome.mocked else cost_text(outcome.cost).split(" (")[0]
             self._line(f"{outcome.job_id} succeeded {seconds} {spent} {outcome.model}")
+            if outcome.failover:
+                self._line(f"{outcome.job_id} {outcome.failover}")
         elif outcome.status == "skipped":
             self._line(f"{outcome.job_id} skipped (up to date, kept) $0")
         else:
@@ -530,6 +532,9 @@ def _print_summary(report: RunReport) -> None:
         out.print(text(f"failed: {o.job_id}: {message}", "red"))
     for warning in (w for o in report.outcomes for w in o.warnings):
         out.print(text(f"warning: {warning}", "yellow"))
+    for o in report.outcomes:
+        if o.status == "succeeded" and o.failover:  # which provider served it, and why
+            out.print(text(f"failover: {o.job_id}: {o.failover}", "yellow"))
     mocked = sum(1 for o in report.outcomes if o.mocked and o.status in ("succeeded", "skipped"))
     out.print(
         f"{len(report.outcomes)} jobs: {mocked} mocked, "
@@ -633,7 +638,9 @@ def estimate(
     json_out: bool,
 ) -> None:
     """The ``estimate`` command."""
+    from tutopanda_providers.cli.same_model import comparison_table
     from tutopanda_providers.runner import CostSummary, Runner, RunOptions
+    from tutopanda_providers.runner.compare import compare_jobs
 
     if movie is None and (Path("out") / plan_path.stem).is_dir():
         # The movie `run` uses by default: its remembered overrides and finished artefacts
@@ -643,6 +650,8 @@ def estimate(
         plan, catalog, parsed = _setup(plan_path, settings_path, overrides)
         runner = Runner(plan, catalog, movie_dir, RunOptions(overrides=parsed, dry_run=True))
         previews = runner.preview()
+        comparisons, cheapest_total = compare_jobs(previews, runner.registry())
+    compared = {c.job: c for c in comparisons}
     total = CostSummary()
     for p in previews:
         total.add(p.job.id, p.estimate)
@@ -659,10 +668,12 @@ def estimate(
                         "model": str(p.descriptor),
                         "estimate": p.estimate.model_dump(mode="json", exclude_none=True),
                         "problems": p.problems,
+                        **(compared[p.job.id].to_dict() if p.job.id in compared else {}),
                     }
                     for p in previews
                 ],
                 "total": total.to_dict(),
+                **({"total_on_cheapest": cheapest_total.to_dict()} if comparisons else {}),
                 "problems": problems,
                 "exit_code": code,
             }
@@ -686,6 +697,9 @@ def estimate(
     out = console()
     out.print(table)
     out.print(f"total: {total.text()}", markup=False)
+    if comparisons:
+        out.print(comparison_table(comparisons))
+        out.print(f"total on the cheapest providers: {cheapest_total.text()}", markup=False)
     for problem in problems:
         out.print(f"problem: {problem}", markup=False, style="red")
     raise typer.Exit(code)

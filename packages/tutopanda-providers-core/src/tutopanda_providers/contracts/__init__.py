@@ -28,6 +28,7 @@ from tutopanda_providers.contracts.data import (
     CostItem,
     Descriptor,
     Environment,
+    FailedAttempt,
     JobInfo,
     MediaFacts,
     Mode,
@@ -36,6 +37,7 @@ from tutopanda_providers.contracts.data import (
     ProviderMetadata,
     ResultMeta,
     TokenUsage,
+    failover_text,
 )
 from tutopanda_providers.contracts.errors import (
     RETRYABLE_KINDS,
@@ -125,6 +127,7 @@ __all__ = [
     "ErrorKind",
     "Event",
     "EventEmitter",
+    "FailedAttempt",
     "GeneratedPrompt",
     "GenericInputs",
     "InputAdapter",
@@ -162,6 +165,7 @@ __all__ = [
     "UnknownModelError",
     "base_mime",
     "canonical_mime",
+    "failover_text",
     "has_known_secrets",
     "mime_for_suffix",
     "read_media_facts",

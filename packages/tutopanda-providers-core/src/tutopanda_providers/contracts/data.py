@@ -221,8 +221,43 @@ class ProviderMetadata(_Data):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
+#: Characters of an error message a failover record keeps (the full error is in the log).
+SHORT_MESSAGE = 160
+
+
+def short_message(text: str, limit: int = SHORT_MESSAGE) -> str:
+    """``text`` on one line, cut to ``limit`` characters with ``...``."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+class FailedAttempt(_Data):
+    """One model a job failed on before another served it (the failover record).
+
+    Attributes:
+        model: the ``provider/model`` ref that failed (``replicate/google/veo-3-fast``).
+        kind: the error kind (``transient``, ``rate_limited``, ...; see ``ErrorKind``).
+        message: the error's message, on one line and at most 160 characters.
+    """
+
+    model: str
+    kind: str
+    message: str
+
+    def text(self) -> str:
+        """``replicate/google/veo-3-fast failed: transient: the message``."""
+        return f"{self.model} failed: {self.kind}: {self.message}"
+
+
 class ResultMeta(_Data):
-    """Where the result came from and what acted on it on the way back."""
+    """Where the result came from and what acted on it on the way back.
+
+    Attributes:
+        tried: every ``provider/model`` tried for the job, in order; the last one served it.
+        fell_back: a model other than the first served the job.
+        failures: why each model before the one that served the job was left, in order
+            (empty when the first model served it).
+    """
 
     mocked: bool = False
     cached: bool = False
@@ -230,6 +265,26 @@ class ResultMeta(_Data):
     tried: list[str] = Field(default_factory=list)
     middleware: list[str] = Field(default_factory=list)
     handler_version: str | None = None
+    failures: list[FailedAttempt] = Field(default_factory=list)
+
+    def failover_text(self) -> str | None:
+        """``served by B after A failed: transient: ...``, or ``None`` without a failover."""
+        return failover_text(self.tried[-1] if self.tried else "?", self.failures)
+
+
+def failover_text(served: str, failures: list[FailedAttempt] | list[dict[str, Any]]) -> str | None:
+    """``served by <served> after <A> failed: <kind>: <message>; <B> failed: ...``.
+
+    ``failures`` are :class:`FailedAttempt` or their JSON (as a manifest record keeps them);
+    ``None`` when there is none.
+    """
+    if not failures:
+        return None
+    parts = [
+        f.text() if isinstance(f, FailedAttempt) else FailedAttempt.model_validate(f).text()
+        for f in failures
+    ]
+    return f"served by {served} after {'; '.join(parts)}"
 
 
 class ProducerResult(_Data):
@@ -259,6 +314,7 @@ __all__ = [
     "CostItem",
     "Descriptor",
     "Environment",
+    "FailedAttempt",
     "JobInfo",
     "MediaFacts",
     "Mode",
@@ -267,4 +323,6 @@ __all__ = [
     "ProviderMetadata",
     "ResultMeta",
     "TokenUsage",
+    "failover_text",
+    "short_message",
 ]

@@ -11,8 +11,15 @@ A fallback fires when the model before it failed with a provider failure that is
 or a cancelled job, and not when the failed call may still be running at the provider
 (``request_sent``: falling back could pay twice). A model is never tried twice for one job, and
 fallbacks share the job's attempt budget and deadline with retries. The result records
-``meta.tried`` (every model tried, in order) and ``meta.fell_back``; each switch emits
+``meta.tried`` (every model tried, in order), ``meta.fell_back`` and ``meta.failures`` (for
+each model left: its ref, the error kind and a short message); each switch emits
 ``provider.invoke.fallback``.
+
+The same model on several providers (cards sharing ``canonical_model``, see
+:mod:`~tutopanda_providers.contracts.same_model`) is a chain like any other, with one rule
+more: the variants of one model on one provider (a text-to-video and an image-to-video
+endpoint) are one step, served by the first variant whose ``validate_inputs`` accepts the
+job's producer-level inputs; the others are never called.
 """
 
 from __future__ import annotations
@@ -26,9 +33,13 @@ from tutopanda_providers.contracts import (
     ConfigurationError,
     Descriptor,
     ErrorKind,
+    FailedAttempt,
     GenericInputs,
     ProviderError,
 )
+from tutopanda_providers.contracts.data import short_message
+from tutopanda_providers.contracts.same_model import pick_variant, variant_group
+from tutopanda_providers.handler import model_inputs
 from tutopanda_providers.pipeline.retry import ATTEMPTS, MAX_ATTEMPTS
 
 if TYPE_CHECKING:
@@ -143,7 +154,10 @@ def check_fallbacks(
 
     A list keyed by a model (``provider/model``) is checked against that model; a list keyed
     by a producer name, whose primary is only known per job, is checked against its first
-    entry (and against the primary the first time it fires).
+    entry (and against the primary the first time it fires). Variants of one model on one
+    provider (cards sharing provider and ``canonical_model``) are checked as one: the group
+    passes when one of them can do the job, since a job only ever gets the variant that
+    accepts its inputs (:func:`~tutopanda_providers.contracts.same_model.pick_variant`).
 
     Returns:
         The ``(primary ref, fallback ref)`` pairs found compatible.
@@ -153,26 +167,43 @@ def check_fallbacks(
     """
     checked: set[tuple[str, str]] = set()
     for key, chain in fallbacks.items():
-        cards = []
-        for value in chain:
-            descriptor = _descriptor(value)
-            try:
-                cards.append(registry.card(descriptor))
-            except ProviderError as exc:
-                raise ConfigurationError(
-                    f"fallback {descriptor} listed for {key!r} is not a known model: {exc.message}"
-                ) from None
+        cards = _chain_cards(registry, key, chain)
         primary = _primary_card(registry, key)
         reference = primary or (cards[0] if cards else None)
+        if reference is None:
+            continue
+        groups: dict[tuple[str, str], list[ModelCard]] = {}
         for card in cards:
-            if reference is None or card is reference:
-                continue
-            try:
-                check_compatible(reference, card)
-            except ConfigurationError as exc:
-                raise ConfigurationError(f"fallbacks for {key!r}: {exc.message}") from None
-            checked.add((reference.ref, card.ref))
+            groups.setdefault(variant_group(card), []).append(card)
+        for group, members in groups.items():
+            if group == variant_group(reference):
+                continue  # the reference's own variants: picked by the job's inputs
+            problems: list[ConfigurationError] = []
+            for card in members:
+                try:
+                    check_compatible(reference, card)
+                except ConfigurationError as exc:
+                    problems.append(exc)
+                else:
+                    checked.add((reference.ref, card.ref))
+            if len(problems) == len(members):
+                raise ConfigurationError(f"fallbacks for {key!r}: {problems[0].message}")
     return checked
+
+
+def _chain_cards(
+    registry: ModelResolver, key: str, chain: Sequence[Descriptor | str]
+) -> list[ModelCard]:
+    cards = []
+    for value in chain:
+        descriptor = _descriptor(value)
+        try:
+            cards.append(registry.card(descriptor))
+        except ProviderError as exc:
+            raise ConfigurationError(
+                f"fallback {descriptor} listed for {key!r} is not a known model: {exc.message}"
+            ) from None
+    return cards
 
 
 def _primary_card(registry: ModelResolver, key: str) -> ModelCard | None:
@@ -227,99 +258,189 @@ class FallbackMiddleware:
         registry = self._registry
         if registry is None:
             raise ConfigurationError("FallbackMiddleware was not bound to a registry")
-        request = context.request
-        # Producer-level inputs: a fallback is validated from these with its own model defaults
-        # (validation replaces, never mutates, them).
-        raw_inputs = request.inputs if request.producer_inputs is None else request.producer_inputs
-        primary = context.card
-        first = f"{request.descriptor.provider}/{request.descriptor.model}"
+        # Read before the primary runs: validation replaces the context's request.
+        failover = _Failover(self, registry, context, call_next, chain)
         try:  # the primary, on the fast path: most jobs never need a fallback
             result = await call_next(context)
         except ProviderError as exc:
-            exc.details.setdefault("tried", [first])
+            exc.details.setdefault("tried", list(failover.tried))
             if not should_fall_back(exc):
+                _say_why_not(exc, chain[0])
                 raise
-            last_error: ProviderError = exc
-            primary_error = exc
-        else:
-            result.meta.tried = [first]
-            return result
-        tried: list[str] = [first]
-        seen: set[tuple[str, str]] = {(request.descriptor.provider, request.descriptor.model)}
-        state = context.state
-        for descriptor in chain:
-            ident = (descriptor.provider, descriptor.model)
-            if ident in seen:
+            return await failover.run(exc)
+        result.meta.tried = list(failover.tried)
+        return result
+
+
+class _Failover:
+    """One job's walk down its fallback chain after its primary failed (see the module docs).
+
+    Producer-level inputs are mapped through each fallback card's own adapter with its own
+    model defaults (validation replaces, never mutates, them). Variants of one model on one
+    provider are one step: the first that accepts the job's inputs is called, the others never;
+    a provider's model that failed is not tried again through another of its variants.
+    """
+
+    def __init__(
+        self,
+        middleware: FallbackMiddleware,
+        registry: ModelResolver,
+        context: InvokeContext,
+        call_next: Next,
+        chain: tuple[Descriptor, ...],
+    ) -> None:
+        self.middleware = middleware
+        self.registry = registry
+        self.context = context
+        self.call_next = call_next
+        self.chain = chain
+        self.request = request = context.request
+        self.raw_inputs = dict(
+            request.inputs if request.producer_inputs is None else request.producer_inputs
+        )
+        self.tried: list[str] = [f"{request.descriptor.provider}/{request.descriptor.model}"]
+        self.failures: list[FailedAttempt] = []
+        self.done_groups: set[tuple[str, str]] = {variant_group(context.card)}
+
+    def _inputs_for(self, card: ModelCard) -> dict[str, Any]:
+        return model_inputs(self.request.model_defaults, card.ref, self.raw_inputs)
+
+    def _skip(self, descriptor: Descriptor, exc: ProviderError) -> None:
+        self.request.telemetry.emit(
+            events.FALLBACK,
+            failed=self.tried[-1],
+            fallback=str(descriptor),
+            error_kind=exc.kind.value,
+            skipped=exc.message,
+        )
+
+    def _variant(self, descriptor: Descriptor) -> tuple[ModelCard, bool] | None:
+        """The card to call for ``descriptor``'s variant group, and whether it was picked
+        among several by the job's inputs; ``None`` when the group is done or not this one."""
+        try:
+            card = self.registry.card(descriptor)
+        except ProviderError as exc:
+            self._skip(descriptor, exc)
+            return None
+        group = variant_group(card)
+        if group in self.done_groups:
+            return None
+        members: list[ModelCard] = []
+        for other in self.chain:
+            try:
+                found = self.registry.card(other)
+            except ProviderError:
                 continue
-            seen.add(ident)
+            if variant_group(found) == group and all(found is not m for m in members):
+                members.append(found)
+        self.done_groups.add(group)
+        if len(members) < 2:
+            return card, False
+        return pick_variant(members, self._inputs_for), True
+
+    def _fits(self, card: ModelCard, picked: bool) -> bool:
+        """Whether ``card`` can do the primary's job (a variant picked by the job's own
+        inputs already accepted them)."""
+        primary = self.context.card
+        if picked or (primary.ref, card.ref) in self.middleware._checked:
+            return True
+        try:
+            check_compatible(primary, card)
+        except ConfigurationError as exc:
+            # A producer-level list is only checked against its first entry at build; a misfit
+            # found now is skipped and reported, never raised in place of the primary's error.
+            self._skip(Descriptor(provider=card.provider, model=card.model), exc)
+            return False
+        self.middleware._checked.add((primary.ref, card.ref))
+        return True
+
+    async def run(self, primary_error: ProviderError) -> ProducerResult:
+        """After the primary failed with ``primary_error``: try each fallback in turn; the first
+        success is returned with its record, else the primary's error is raised."""
+        self.primary_error = self.last_error = primary_error
+        self.failures.append(_failed(self.tried[0], primary_error))
+        state = self.context.state
+        for descriptor in self.chain:
+            chosen = self._variant(descriptor)
+            if chosen is None:
+                continue
+            card, picked = chosen
             if state.get(ATTEMPTS, 0) >= state.get(MAX_ATTEMPTS, 1 << 30):
                 break
+            target = Descriptor(
+                provider=card.provider, model=card.model, environment=descriptor.environment
+            )
             try:
-                resolved = registry.resolve(descriptor, mode=context.mode)
+                resolved = self.registry.resolve(target, mode=self.context.mode)
             except ProviderError as exc:
                 # e.g. no live implementation installed: say so, and go on to the next one
-                request.telemetry.emit(
-                    events.FALLBACK,
-                    failed=tried[-1],
-                    fallback=str(descriptor),
-                    error_kind=exc.kind.value,
-                    skipped=exc.message,
-                )
+                self._skip(target, exc)
                 continue
-            if (primary.ref, resolved.card.ref) not in self._checked:
-                try:
-                    check_compatible(primary, resolved.card)
-                except ConfigurationError as exc:
-                    # A producer-level list is only checked against its first entry at build;
-                    # a misfit found now is skipped and reported, never raised in place of
-                    # the primary's own error.
-                    request.telemetry.emit(
-                        events.FALLBACK,
-                        failed=tried[-1],
-                        fallback=str(descriptor),
-                        error_kind=exc.kind.value,
-                        skipped=exc.message,
-                    )
-                    continue
-                self._checked.add((primary.ref, resolved.card.ref))
-            request.telemetry.emit(
-                events.FALLBACK,
-                failed=tried[-1],
-                fallback=resolved.card.ref,
-                error_kind=last_error.kind.value,
-                attempts_used=state.get(ATTEMPTS, 0),
-            )
-            state["handler_version"] = resolved.version
-            current = dataclasses.replace(
-                context,
-                request=dataclasses.replace(
-                    request,
-                    descriptor=descriptor,
-                    inputs=dict(raw_inputs),
-                    validated=False,
-                    telemetry=request.telemetry.bind(
-                        provider=descriptor.provider, model=descriptor.model
-                    ),
-                ),
-                card=resolved.card,
-                handler=resolved.handler,
-                mode=resolved.mode,
-            )
-            tried.append(resolved.card.ref)
-            try:
-                result = await call_next(current)
-            except ProviderError as exc:
-                exc.details.setdefault("tried", tried)
-                if not should_fall_back(exc):
-                    raise _primary_first(primary_error, exc, resolved.card.ref) from None
-                last_error = _primary_first(primary_error, exc, resolved.card.ref)
+            if not self._fits(resolved.card, picked):
                 continue
-            result.meta.tried = tried
-            result.meta.fell_back = True
-            result.meta.handler_version = resolved.version
-            result.meta.middleware.append(self.name)
-            return result
-        raise last_error
+            result = await self._call(target, resolved)
+            if result is not None:
+                return result
+        raise self.last_error
+
+    async def _call(self, target: Descriptor, resolved: Any) -> ProducerResult | None:
+        context, request, state = self.context, self.request, self.context.state
+        request.telemetry.emit(
+            events.FALLBACK,
+            failed=self.tried[-1],
+            fallback=resolved.card.ref,
+            error_kind=self.last_error.kind.value,
+            attempts_used=state.get(ATTEMPTS, 0),
+        )
+        state["handler_version"] = resolved.version
+        current = dataclasses.replace(
+            context,
+            request=dataclasses.replace(
+                request,
+                descriptor=target,
+                inputs=dict(self.raw_inputs),
+                validated=False,
+                telemetry=request.telemetry.bind(provider=target.provider, model=target.model),
+            ),
+            card=resolved.card,
+            handler=resolved.handler,
+            mode=resolved.mode,
+        )
+        self.tried.append(resolved.card.ref)
+        try:
+            result = await self.call_next(current)
+        except ProviderError as exc:
+            exc.details.setdefault("tried", self.tried)
+            self.failures.append(_failed(resolved.card.ref, exc))
+            error = _primary_first(self.primary_error, exc, resolved.card.ref)
+            if not should_fall_back(exc):
+                raise error from None
+            self.last_error = error
+            return None
+        result.meta.tried = list(self.tried)
+        result.meta.fell_back = True
+        result.meta.failures = list(self.failures)
+        result.meta.handler_version = resolved.version
+        result.meta.middleware.append(self.middleware.name)
+        return result
+
+
+def _say_why_not(exc: ProviderError, next_model: Descriptor) -> None:
+    """Add to ``exc`` why the job was not failed over although it has fallbacks."""
+    if not exc.request_sent or exc.kind in NO_FALLBACK_KINDS:
+        return  # another model cannot fix it: the error itself says what to do
+    why = (
+        f"not failed over to {next_model}: the request may have reached the provider and may "
+        "still run (and be billed) there, so running the job elsewhere could pay twice; "
+        "check the provider's dashboard, then run again"
+    )
+    exc.message = f"{exc.message} ({why})"
+    exc.args = (exc.message,)
+    exc.details["no_failover"] = why
+
+
+def _failed(ref: str, exc: ProviderError) -> FailedAttempt:
+    return FailedAttempt(model=ref, kind=exc.kind.value, message=short_message(exc.message))
 
 
 def _primary_first(primary: ProviderError, failed: ProviderError, ref: str) -> ProviderError:

@@ -29,6 +29,7 @@ from tutopanda_providers.contracts import (
     TelemetrySink,
     UnknownModelError,
 )
+from tutopanda_providers.contracts.same_model import Expansion, expand, same_model, twins
 from tutopanda_providers.handler import (
     HandlerContext,
     ProducerHandler,
@@ -181,6 +182,46 @@ class ProviderRegistry:
         wanted = ProducerKind(kind) if kind is not None else None
         cards = [c for c in self._cards.values() if wanted is None or c.kind == wanted]
         return sorted(cards, key=lambda c: (c.provider, c.model))
+
+    def same_model(self, name_or_ref: str) -> list[ModelCard]:
+        """Every card serving one model, by provider then model (see
+        :mod:`~tutopanda_providers.contracts.same_model`).
+
+        Args:
+            name_or_ref: the model's canonical name (``google/veo-3-fast``) or the
+                ``provider/model`` ref of any card serving it. A card without
+                ``canonical_model`` is its own model.
+
+        Raises:
+            UnknownModelError: no card serves it; naming the closest models.
+        """
+        found = same_model(self._cards.values(), name_or_ref)
+        if found:
+            return found
+        try:
+            asked = Descriptor.parse(name_or_ref)
+        except ValueError:
+            raise UnknownModelError(
+                f"no card serves a model named {name_or_ref!r}; give a model's own name "
+                "(google/veo-3-fast) or a card's provider/model (replicate/google/veo-3-fast). "
+                "Run `tutopanda-providers models` to list every model.",
+                details={"asked": name_or_ref},
+            ) from None
+        raise self._unknown(asked)
+
+    def twins(self, card: ModelCard) -> list[ModelCard]:
+        """The cards of other providers serving ``card``'s model (empty: no other provider)."""
+        return twins(self._cards.values(), card)
+
+    def expand_model(self, name_or_ref: str, providers: Sequence[str]) -> Expansion:
+        """The cards of each of ``providers``, in that order, serving ``name_or_ref``'s model.
+
+        Returns:
+            An :class:`~tutopanda_providers.contracts.same_model.Expansion`: its ``cards`` (empty
+            when no listed provider hosts the model), the listed providers ``skipped`` and
+            every provider that ``hosts`` it.
+        """
+        return expand(self._cards.values(), name_or_ref, providers)
 
     def plugin(self, name: str) -> PluginReport:
         """The report of the plugin called ``name``.

@@ -3,14 +3,15 @@
 A :class:`CatalogEntry` says which model serves a producer, what to try when it fails, and the
 default inputs to merge under a job's own. :meth:`Catalog.check` confirms, before any job runs,
 that every model exists, makes the producer's kind, and that every fallback can do the
-primary's job.
+primary's job. A producer that names its model once with an order of ``providers`` is
+expanded to cards by :meth:`Catalog.expanded` (see :mod:`~tutopanda_providers.runner.expansion`).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers.contracts import (
@@ -38,6 +39,12 @@ class CatalogEntry:
     inputs: Mapping[str, Any] = field(default_factory=dict)
     model_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str = "settings"
+    #: The providers that serve ``names``, in order (empty: ``model`` and ``fallbacks`` are
+    #: ``provider/model`` refs as written).
+    providers: tuple[str, ...] = ()
+    #: With ``providers``: the model's name then each fallback's, as written; ``model`` and
+    #: ``fallbacks`` hold their cards once the catalog is :meth:`Catalog.expanded`.
+    names: tuple[str, ...] = ()
 
     def candidates(self) -> list[Descriptor]:
         """The model, then each fallback, without repeats."""
@@ -55,6 +62,11 @@ class CatalogEntry:
             "environment": self.model.environment,
             "fallbacks": [str(f) for f in self.fallbacks],
             "source": self.source,
+            **(
+                {"providers": list(self.providers), "names": list(self.names)}
+                if self.providers
+                else {}
+            ),
         }
 
 
@@ -87,6 +99,8 @@ class Catalog:
 
     entries: dict[str, CatalogEntry]
     settings: Settings | None = None
+    #: Per producer, why its names could not be expanded to cards (see :meth:`expanded`).
+    problems: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(
@@ -100,13 +114,17 @@ class Catalog:
         entries: dict[str, CatalogEntry] = {}
         for name, producer in settings.producers.items():
             env: Environment = "cloud" if producer.environment == "cloud" else "local"
+            providers = tuple(producer.providers)
+            names = (producer.model, *producer.fallbacks) if providers else ()
             entries[name] = CatalogEntry(
                 producer=name,
                 kind=producer.kind,
-                model=Descriptor.parse(producer.model, env),
-                fallbacks=tuple(Descriptor.parse(f, env) for f in producer.fallbacks),
+                model=_placeholder(producer.model, providers, env),
+                fallbacks=tuple(_placeholder(f, providers, env) for f in producer.fallbacks),
                 inputs=dict(producer.inputs),
                 model_defaults={k: dict(v) for k, v in producer.model_defaults.items()},
+                providers=providers,
+                names=names,
             )
         catalog = cls(entries, settings)
         for name, ref in (overrides or {}).items():
@@ -114,7 +132,11 @@ class Catalog:
         return catalog
 
     def override(self, producer: str, ref: str, source: str = "override") -> None:
-        """Make ``ref`` serve ``producer`` (its old model's fallbacks stay, minus ``ref``)."""
+        """Make ``ref`` serve ``producer`` (its old model's fallbacks stay, minus ``ref``).
+
+        A producer with ``providers`` keeps them: ``ref`` (a model name, or a card's
+        ``provider/model`` meaning that card's model) is served by each of them, in order.
+        """
         entry = self.entries.get(producer)
         if entry is None:
             close = difflib.get_close_matches(producer, list(self.entries), n=1)
@@ -123,6 +145,17 @@ class Catalog:
                 f"--override names producer {producer!r}, which the settings do not define"
                 f"{hint} (defined: {', '.join(sorted(self.entries))})"
             )
+        if entry.providers:
+            names = (ref, *(n for n in entry.names[1:] if n != ref))
+            env = entry.model.environment
+            self.entries[producer] = replace(
+                entry,
+                model=_placeholder(ref, entry.providers, env),
+                fallbacks=tuple(_placeholder(n, entry.providers, env) for n in names[1:]),
+                names=names,
+                source=source,
+            )
+            return
         model = Descriptor.parse(ref, entry.model.environment)
         self.entries[producer] = CatalogEntry(
             producer=producer,
@@ -133,6 +166,38 @@ class Catalog:
             model_defaults=entry.model_defaults,
             source=source,
         )
+
+    def expanded(self, registry: ProviderRegistry, said: set[str] | None = None) -> Catalog:
+        """This catalog with each producer that lists ``providers`` expanded to cards.
+
+        Its ``model`` becomes the first card serving its model name on the first listed
+        provider that hosts it, its ``fallbacks`` the rest of the chain. Notes (a listed
+        provider that does not host a name) are logged once per ``said``; a name no listed
+        provider hosts goes to ``problems`` (reported by :meth:`check`).
+        """
+        from tutopanda_providers.runner.expansion import expand_chain, say_once
+
+        entries = dict(self.entries)
+        problems: dict[str, list[str]] = {}
+        for name, entry in self.entries.items():
+            if not entry.providers:
+                continue
+            found = expand_chain(
+                registry, name, entry.names, entry.providers, entry.model.environment
+            )
+            say_once(found.notes, said if said is not None else set())
+            if found.problems:
+                place = (
+                    self.settings.where(name, "providers")
+                    if self.settings is not None and entry.source == "settings"
+                    else f"override of {name}"
+                )
+                problems[name] = [f"{place}: {p}" for p in found.problems]
+            if found.chain:
+                entries[name] = replace(
+                    entry, model=found.chain[0], fallbacks=tuple(found.chain[1:])
+                )
+        return Catalog(entries, self.settings, problems)
 
     def entry(self, producer: str) -> CatalogEntry:
         """The entry of ``producer``.
@@ -162,6 +227,9 @@ class Catalog:
             entry = self.entries.get(name)
             if entry is None:
                 continue
+            if name in self.problems:
+                problems.extend(self.problems[name])
+                continue
             for position, descriptor in enumerate(entry.candidates()):
                 key: tuple[str, ...] = ("model",) if position == 0 else ("fallbacks",)
                 place = (
@@ -190,6 +258,14 @@ class Catalog:
     def selections(self) -> dict[str, dict[str, Any]]:
         """Every entry as JSON, by producer (the content of ``providers.json``)."""
         return {name: self.entries[name].to_dict() for name in sorted(self.entries)}
+
+
+def _placeholder(name: str, providers: tuple[str, ...], env: Environment) -> Descriptor:
+    """The descriptor of a settings entry before expansion: the ref itself without
+    ``providers``; with them, the name on the first provider (replaced by :meth:`Catalog.expanded`)."""
+    if not providers:
+        return Descriptor.parse(name, env)
+    return Descriptor(provider=providers[0], model=name, environment=env)
 
 
 __all__ = ["Catalog", "CatalogEntry", "parse_overrides"]

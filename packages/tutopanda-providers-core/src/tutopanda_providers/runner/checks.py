@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tutopanda_providers.contracts import ProviderError
+from tutopanda_providers.contracts import Descriptor, ModelCard, ProviderError
+from tutopanda_providers.contracts.same_model import grouped, variant_group
 from tutopanda_providers.handler import model_inputs
 from tutopanda_providers.runner.locate import where
 
@@ -33,27 +34,49 @@ def fallback_problems(
     prepared: JobPreview, registry: ProviderRegistry, catalog: Catalog
 ) -> list[str]:
     """Why each fallback of ``prepared``'s producer cannot take the job's inputs (empty: all
-    can). Checked only for jobs whose own inputs validated and depend on no stand-in."""
+    can). Checked only for jobs whose own inputs validated and depend on no stand-in.
+
+    Variants of one model on one provider are one fallback: it is a problem only when none of
+    them takes the job's inputs (the job gets the one that does); variants of the job's own
+    model are never called for it.
+    """
     if prepared.payload is None or prepared.uses_samples:
         return []
     entry = prepared.entry
-    problems: list[str] = []
-    for fallback in entry.fallbacks:
-        if fallback == prepared.descriptor:
-            continue
-        place = (
-            catalog.settings.where(entry.producer, "fallbacks")
-            if catalog.settings is not None and entry.source == "settings"
-            else f"the fallbacks of {entry.producer}"
-        )
+    place = (
+        catalog.settings.where(entry.producer, "fallbacks")
+        if catalog.settings is not None and entry.source == "settings"
+        else f"the fallbacks of {entry.producer}"
+    )
+
+    def card_of(descriptor: Descriptor) -> ModelCard | None:
         try:
-            card = registry.card(fallback)
-            card.validate_inputs(
-                model_inputs(entry.model_defaults, str(fallback), prepared.producer_inputs)
-            )
-        except ProviderError as exc:
+            return registry.card(descriptor)
+        except ProviderError:
+            return None
+
+    own = card_of(prepared.descriptor)
+    problems: list[str] = []
+    for group in grouped(list(entry.fallbacks), card_of):
+        first = card_of(group[0])
+        if prepared.descriptor in group or (
+            own is not None and first is not None and variant_group(first) == variant_group(own)
+        ):
+            continue
+        errors: list[tuple[Descriptor, ProviderError]] = []
+        for fallback in group:
+            try:
+                registry.card(fallback).validate_inputs(
+                    model_inputs(entry.model_defaults, str(fallback), prepared.producer_inputs)
+                )
+            except ProviderError as exc:
+                errors.append((fallback, exc))
+            else:
+                break
+        if len(errors) == len(group):
+            fallback, error = errors[0]
             problems.append(
-                f"fallback {fallback} ({place}) cannot take this job's inputs: {exc.message}; "
+                f"fallback {fallback} ({place}) cannot take this job's inputs: {error.message}; "
                 "change the job's inputs, or the fallbacks of its producer"
             )
     return problems

@@ -12,7 +12,10 @@ defaults (never one the user wrote) is adapted to what is installed:
    other than the mock, then by reference order (``mock/<kind>`` when nothing else is);
 3. each change is said once, as a warning naming what replaced what and how to choose.
 
-A producer the user's settings file names is never changed: a missing model there is the
+A producer that lists ``providers`` names models, not refs, and is never adapted: a listed
+provider that is not installed is skipped when it is expanded (see
+:mod:`~tutopanda_providers.runner.expansion`). A producer the user's settings file names is
+never changed: a missing model there is the
 user's to fix, and ``doctor`` and ``run`` say where.
 """
 
@@ -83,6 +86,8 @@ def adapt(
     notes: list[str] = []
     for name in sorted(producers):
         producer = producers[name]
+        if getattr(producer, "providers", None):
+            continue  # model names over providers: uninstalled providers are skipped instead
         kept = [ref for ref in producer.fallbacks if _ref(ref) in installed]
         dropped = [ref for ref in producer.fallbacks if _ref(ref) not in installed]
         if _ref(producer.model) in installed:

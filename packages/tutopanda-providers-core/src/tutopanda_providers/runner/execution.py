@@ -61,6 +61,8 @@ def _skipped(outcome: JobOutcome, record: Mapping[str, Any], prepared: JobPrevie
     outcome.model = str(record.get("model", prepared.descriptor))
     outcome.artefacts = list(record.get("artefacts", []))
     outcome.mocked = bool(record.get("mocked"))
+    failures = record.get("failures")
+    outcome.failures = list(failures) if isinstance(failures, list) else []
     outcome.cost = Cost(status="known", amount_usd=0.0, unit="skipped", source="manifest")
     outcome.estimated_live = Cost.model_validate(
         record.get("estimated_live") or {"status": "unknown"}
@@ -213,6 +215,7 @@ class Execution:
         if result.meta.fell_back and served != prepared.descriptor:
             estimate = self._fallback_estimate(prepared, served)
         outcome.tried = list(result.meta.tried) or [str(prepared.descriptor)]
+        outcome.failures = [f.model_dump(mode="json") for f in result.meta.failures]
         await self.recorder.produced(outcome, result, prepared, info, served, estimate)
         outputs[prepared.job.id] = result.artefacts
         outcome.duration_ms = (time.perf_counter() - started) * 1000

@@ -36,7 +36,7 @@ color:#1d1d1f;background:#fafafa}
 h1{font-size:1.5rem;margin:.2rem 0}.meta{color:#555;font-size:.9rem}
 .job{background:#fff;border:1px solid #ddd;border-radius:8px;padding:.8rem 1rem;margin:1rem 0}
 .job h2{font-size:1.1rem;margin:0 0 .3rem}.failed{border-color:#c33;background:#fff5f5}
-.error{color:#a00;white-space:pre-wrap}img,video{max-width:100%;height:auto;display:block}
+.error{color:#a00;white-space:pre-wrap}.failover{color:#850}img,video{max-width:100%;height:auto;display:block}
 audio{width:100%}pre{white-space:pre-wrap;background:#f3f3f3;padding:.5rem;border-radius:4px;
 max-height:30rem;overflow:auto}.segment{margin:.4rem 0}.badge{display:inline-block;
 padding:0 .4rem;border-radius:4px;background:#eee;font-size:.8rem;margin-right:.3rem}
@@ -126,6 +126,8 @@ def _job_html(outcome: JobOutcome, files: Iterable[ViewFile]) -> str:
     ]
     head = "".join(f'<span class="badge">{escape(b)}</span>' for b in badges)
     body = [f'<p class="error">warning: {escape(w)}</p>' for w in outcome.warnings]
+    if outcome.failover and not failed:
+        body.append(f'<p class="failover">{escape(outcome.failover)}</p>')
     if failed:
         error = outcome.error or {}
         reason = str(error.get("message") or error.get("kind") or "failed")

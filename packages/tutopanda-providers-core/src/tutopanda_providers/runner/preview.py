@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tutopanda_providers.contracts import Artefact, Descriptor, ProviderError
+from tutopanda_providers.contracts import Artefact, Descriptor, ModelCard, ProviderError
+from tutopanda_providers.contracts.same_model import pick_variant, variant_group
 from tutopanda_providers.handler import model_inputs, preview_requests, request_fingerprint
 from tutopanda_providers.pricing import estimate_cost
 from tutopanda_providers.runner.catalog import Catalog, CatalogEntry
@@ -36,6 +37,41 @@ UPSTREAM_ESTIMATE = "estimated from what the plan asks of upstream jobs that hav
 def job_descriptor(job: Job, entry: CatalogEntry) -> Descriptor:
     """The model of ``job``: its own pin, else its producer's (in the producer's environment)."""
     return Descriptor.parse(job.model, entry.model.environment) if job.model else entry.model
+
+
+def primary_variant(
+    registry: ProviderRegistry,
+    entry: CatalogEntry,
+    descriptor: Descriptor,
+    producer_inputs: Mapping[str, Any],
+) -> Descriptor:
+    """The variant of ``descriptor``'s model on its provider that a job should call.
+
+    When the producer's chain holds several cards of that provider serving that model (FAL's
+    text-to-video and image-to-video endpoints), the first whose ``validate_inputs`` accepts
+    the job's producer-level inputs (with its own model defaults); else ``descriptor``.
+    """
+    try:
+        card = registry.card(descriptor)
+    except ProviderError:
+        return descriptor  # the catalog check reports it
+    group = variant_group(card)
+    variants: list[ModelCard] = []
+    for candidate in entry.candidates():
+        try:
+            other = registry.card(candidate)
+        except ProviderError:
+            continue
+        if variant_group(other) == group:
+            variants.append(other)
+    if len(variants) < 2:
+        return descriptor
+    chosen = pick_variant(
+        variants, lambda c: model_inputs(entry.model_defaults, c.ref, producer_inputs)
+    )
+    return Descriptor(
+        provider=chosen.provider, model=chosen.model, environment=descriptor.environment
+    )
 
 
 def upstream_of(job: Job, outputs: Mapping[str, list[Artefact]]) -> dict[str, Artefact]:
@@ -85,6 +121,10 @@ class JobPreparer:
         if self.plan is not None:
             prepared.producer_inputs = fit_prompt_inputs(
                 self.plan, job, prepared.producer_inputs, self.catalog, self.registry
+            )
+        if not job.model:  # variants of one model: the one that takes this job's inputs
+            descriptor = prepared.descriptor = primary_variant(
+                self.registry, entry, descriptor, prepared.producer_inputs
             )
         prepared.inputs = model_inputs(
             entry.model_defaults, str(descriptor), prepared.producer_inputs
@@ -179,4 +219,11 @@ def preview(plan: Plan, preparer: JobPreparer, manifest: Mapping[str, Any]) -> l
     return previews
 
 
-__all__ = ["UPSTREAM_ESTIMATE", "JobPreparer", "job_descriptor", "preview", "upstream_of"]
+__all__ = [
+    "UPSTREAM_ESTIMATE",
+    "JobPreparer",
+    "job_descriptor",
+    "preview",
+    "primary_variant",
+    "upstream_of",
+]

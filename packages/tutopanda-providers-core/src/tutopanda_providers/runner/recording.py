@@ -264,6 +264,8 @@ class RunRecorder:
             "provider": result.provider.model_dump(mode="json", exclude_none=True),
             "fell_back": result.meta.fell_back,
             "tried": list(outcome.tried),
+            # Which provider served the job and why the ones before it were left.
+            "failures": list(outcome.failures),
             "finished_at": time.time(),
         }
         if held.warnings:  # what came back is not what was asked (runner/checks.py)

@@ -7,7 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from tutopanda_providers.contracts import Artefact, Cost, Descriptor, Mode, ProducerKind
+from tutopanda_providers.contracts import (
+    Artefact,
+    Cost,
+    Descriptor,
+    Mode,
+    ProducerKind,
+    failover_text,
+)
 from tutopanda_providers.runner.catalog import CatalogEntry
 from tutopanda_providers.runner.plan import Job
 
@@ -142,6 +149,14 @@ class JobOutcome:
     error: dict[str, Any] | None = None
     tried: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Why each model before the one that served the job was left (``FailedAttempt`` JSON:
+    #: model, kind, message), in order; empty when the first model served it.
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failover(self) -> str | None:
+        """``served by B after A failed: transient: ...``, or ``None`` without a failover."""
+        return failover_text(self.model, self.failures)
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome as JSON."""
@@ -160,6 +175,8 @@ class JobOutcome:
             "error": self.error,
             "tried": self.tried,
             "warnings": self.warnings,
+            "failures": self.failures,
+            "failover": self.failover,
         }
 
 

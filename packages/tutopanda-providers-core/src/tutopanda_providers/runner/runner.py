@@ -48,6 +48,7 @@ from tutopanda_providers.runner.reports import (
 )
 
 if TYPE_CHECKING:
+    from tutopanda_providers.pipeline import PipelineOptions
     from tutopanda_providers.registry import ProviderRegistry, RegistryOptions
     from tutopanda_providers.registry.warm import WarmStartReport
     from tutopanda_providers.storage import BlobStore
@@ -92,6 +93,8 @@ class Runner:
         self.blobs_root = root or self.movie.blobs_root
         self._registry: ProviderRegistry | None = None
         self._registry_options = registry_options
+        self._pipeline_options: PipelineOptions | None = None
+        self._said: set[str] = set()  # expansion notes logged already
         self.catalog = catalog
         self._store: BlobStore | None = None
         self._execution: Execution | None = None
@@ -126,14 +129,9 @@ class Runner:
             from tutopanda_providers.registry import RegistryOptions, create_provider_registry
 
             base = self._registry_options or RegistryOptions()
-            pipeline = replace(
-                base.pipeline or PipelineOptions(),
-                fallbacks={
-                    name: chain
-                    for name, chain in self.catalog.pipeline_fallbacks().items()
-                    if name in self.plan.producers()
-                },
-            )
+            # Its fallbacks are set from the catalog once it is expanded against this
+            # registry's cards (below), before the pipeline is first assembled.
+            pipeline = replace(base.pipeline or PipelineOptions(), fallbacks={})
             if self.options.live and self.options.max_cost is not None:
                 pipeline.budget = Budget(
                     self.options.max_cost, allow_unknown_cost=self.options.allow_unknown_cost
@@ -151,7 +149,19 @@ class Runner:
                 middleware=None,
             )
             self._registry = create_provider_registry(options, check_fallbacks=False)
+            self._pipeline_options = pipeline
+            self.catalog = self.catalog.expanded(self._registry, self._said)
+            self._set_fallbacks()
         return self._registry
+
+    def _set_fallbacks(self) -> None:
+        """Hand the (expanded) catalog's fallbacks of the plan's producers to the pipeline."""
+        if self._pipeline_options is not None:
+            self._pipeline_options.fallbacks = {
+                name: chain
+                for name, chain in self.catalog.pipeline_fallbacks().items()
+                if name in self.plan.producers()
+            }
 
     def effective_overrides(self) -> dict[str, str]:
         """The movie's persisted overrides (unless cleared) updated with this run's."""
@@ -163,7 +173,7 @@ class Runner:
         catalog = Catalog(dict(self.base_catalog.entries), self.base_catalog.settings)
         for producer, ref in self.effective_overrides().items():
             catalog.override(producer, ref)
-        return catalog
+        return catalog.expanded(self.registry(), self._said)
 
     def _check_use_mock(self) -> None:
         """A misspelt ``--use-mock`` name would silently run that producer live: refuse it."""
@@ -246,6 +256,7 @@ class Runner:
             ConfigurationError: ``use_mock`` names neither a producer nor a kind.
         """
         self.catalog = self._build_catalog()
+        self._set_fallbacks()
         self._check()
         manifest = self.movie.manifest()  # first: it finds where a moved movie's blobs are
         previews = preview(self.plan, self._preparer(), manifest)

@@ -19,7 +19,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from tutopanda_providers.contracts import Descriptor, ProducerKind
 from tutopanda_providers.runner.advice import advise
@@ -38,12 +45,29 @@ def _check_ref(value: str) -> str:
     return value
 
 
+def _check_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError(
+            "is empty; write the model's name, for example google/veo-3-fast "
+            "(`tutopanda-providers models` lists them)"
+        )
+    return value.strip()
+
+
 class ProducerSettings(BaseModel):
-    """One producer of the catalog."""
+    """One producer of the catalog.
+
+    Without ``providers``, ``model`` and each fallback are ``provider/model`` refs. With
+    ``providers`` (an order of provider names), they are model names (``google/veo-3-fast``,
+    or a card's ``provider/model`` meaning that card's model), each served by every listed
+    provider that hosts it, in that order (see :mod:`~tutopanda_providers.runner.expansion`).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     kind: ProducerKind
+    # Before ``model``: its validator reads it.
+    providers: list[str] = Field(default_factory=list)
     model: str
     fallbacks: list[str] = Field(default_factory=list)
     inputs: dict[str, Any] = Field(default_factory=dict)
@@ -51,16 +75,29 @@ class ProducerSettings(BaseModel):
     environment: str = "local"
     allow_unresearched_script: bool = False  # see runner/advice.py
 
+    @field_validator("providers")
+    @classmethod
+    def _providers(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name.strip() or "/" in name:
+                raise ValueError(
+                    f"{name!r} is not a provider name; list provider names such as "
+                    '["replicate", "fal"] (`tutopanda-providers models` shows them)'
+                )
+        return [name.strip() for name in value]
+
     @field_validator("model")
     @classmethod
-    def _model(cls, value: str) -> str:
+    def _model(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("providers"):
+            return _check_name(value)
         return _check_ref(value)
 
     @field_validator("fallbacks")
     @classmethod
-    def _fallbacks(cls, value: list[str]) -> list[str]:
+    def _fallbacks(cls, value: list[str], info: ValidationInfo) -> list[str]:
         for ref in value:
-            _check_ref(ref)
+            _check_name(ref) if info.data.get("providers") else _check_ref(ref)
         return value
 
     @field_validator("environment")
@@ -210,7 +247,7 @@ def _fix(err: Mapping[str, Any]) -> str:
         return f"{err.get('input')!r} is not a kind; use one of {kinds}"
     if kind == "extra_forbidden":
         if len(loc) >= 3 and loc[0] == "producers":
-            return "is not a producer key; use kind, model, fallbacks, inputs, model_defaults, environment, allow_unresearched_script"
+            return "is not a producer key; use kind, model, fallbacks, inputs, model_defaults, environment, allow_unresearched_script, providers"
         if loc[:1] == ("runner",):
             return "is not a runner key; use concurrency, timeout_seconds, storage, redis_url"
         return "is not a settings key; the file takes version, [runner] and [producers.<Name>]"
@@ -299,10 +336,13 @@ def _adapt_defaults(
     """Adapt the producers that come from the shipped defaults to the installed plugins."""
     from tutopanda_providers.runner import defaults
 
+    # A producer with ``providers`` names models, not refs: providers that are not installed
+    # are skipped when it is expanded (runner/expansion.py), so there is nothing to adapt.
     shipped = {
         name: producer
         for name, producer in producers.items()
         if origin.get(name, ("", ""))[0] == f"<package>/{DEFAULT_SETTINGS_NAME}"
+        and not producer.providers
     }
     if not shipped:
         return []

@@ -65,6 +65,8 @@ def starter_settings_text(installed: Mapping[str, InstalledModel] | None = None)
     for name, producer in producers.items():
         lines += ["", f"[producers.{name}]", f"kind = {_toml(producer.kind.value)}"]
         lines.append(f"model = {_toml(producer.model)}")
+        if producer.providers:  # model and fallbacks are model names, served by these
+            lines.append(f"providers = {_toml(producer.providers)}")
         # Always written, even empty: a table that leaves fallbacks out keeps the shipped ones.
         lines.append(f"fallbacks = {_toml(producer.fallbacks)}")
         if producer.environment != "local":
@@ -76,7 +78,9 @@ def starter_settings_text(installed: Mapping[str, InstalledModel] | None = None)
             lines += [f"{_key(k)} = {_toml(v)}" for k, v in producer.inputs.items()]
         served = {producer.model, *producer.fallbacks}
         for ref, values in producer.model_defaults.items():
-            if ref in served and values:
+            # With providers, defaults are keyed by the refs of the cards the names expand to.
+            mine = ref in served or ref.partition("/")[0] in producer.providers
+            if mine and values:
                 lines += ["", f"[producers.{name}.model_defaults.{_toml(ref)}]"]
                 lines += [f"{_key(k)} = {_toml(v)}" for k, v in values.items()]
     return "\n".join(lines) + "\n"

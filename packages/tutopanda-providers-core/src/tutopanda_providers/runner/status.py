@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tutopanda_providers.contracts import ConfigurationError, Cost
+from tutopanda_providers.contracts import ConfigurationError, Cost, failover_text
 from tutopanda_providers.runner import movie as log
 from tutopanda_providers.runner.movie import MovieStore
 from tutopanda_providers.runner.recording import artefacts_from, matches_record
@@ -43,6 +43,8 @@ class MovieJob:
     state: JobState
     reason: str
     next_cost: Cost
+    #: ``served by B after A failed: ...`` when the artefacts kept were made after a failover.
+    failover: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """As JSON."""
@@ -54,6 +56,7 @@ class MovieJob:
             "state": self.state,
             "reason": self.reason,
             "next_cost": self.next_cost.model_dump(mode="json", exclude_none=True),
+            "failover": self.failover,
         }
 
 
@@ -155,9 +158,16 @@ def movie_status(
             state, reason = "stale", f"after {', '.join(waits_on)}, which runs again"
         if state != "kept":
             redone.add(p.job.id)
-        status.jobs.append(
-            MovieJob(p.job.id, p.job.producer, str(p.descriptor), p.mode, state, reason, p.estimate)
+        made = MovieJob(
+            p.job.id, p.job.producer, str(p.descriptor), p.mode, state, reason, p.estimate
         )
+        if state == "kept" and record:
+            made.model = str(record.get("model") or made.model)  # the one that served it
+            left = record.get("failures")
+            made.failover = failover_text(made.model, left if isinstance(left, list) else [])
+            if made.failover:
+                made.reason = f"{reason}; {made.failover}"
+        status.jobs.append(made)
     return status
 
 

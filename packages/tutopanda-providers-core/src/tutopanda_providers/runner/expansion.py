@@ -1,0 +1,101 @@
+"""A producer that names its model once, with an order of providers, expanded to cards.
+
+In the settings::
+
+    [producers.TextToVideoProducer]
+    kind = "video"
+    model = "bytedance/seedance-1-lite"     # the model's own name
+    providers = ["replicate", "fal"]        # who serves it, tried in this order
+    fallbacks = ["bytedance/seedance-1-pro-fast"]   # also model names, each on every provider
+
+``model`` and each fallback are model names (a card's ``provider/model`` ref is accepted too
+and means that card's model). Each expands, in order, to the cards of each listed provider that
+serve it (:meth:`~tutopanda_providers.registry.ProviderRegistry.expand_model`): the chain above
+is replicate's seedance-1-lite, FAL's seedance-1-lite (each of its variants), then
+seedance-1-pro-fast on replicate and on FAL. The first card is the producer's model, the rest
+its fallbacks, so the pipeline's failover (:mod:`~tutopanda_providers.pipeline.fallback`) and
+every check see an ordinary chain. A listed provider that does not host a name is skipped
+with a note, said once; a name no listed provider hosts is a problem naming the providers
+that do.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tutopanda_providers.contracts import Descriptor, Environment
+
+if TYPE_CHECKING:
+    from tutopanda_providers.registry import ProviderRegistry
+
+log = logging.getLogger("tutopanda_providers.settings")
+
+
+@dataclass
+class Expanded:
+    """A producer's chain after expansion: descriptors, notes said once, problems to report."""
+
+    chain: list[Descriptor] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def expand_chain(
+    registry: ProviderRegistry,
+    producer: str,
+    names: tuple[str, ...],
+    providers: tuple[str, ...],
+    environment: Environment = "local",
+) -> Expanded:
+    """Expand ``names`` (the model, then each fallback) over ``providers``, in order.
+
+    Returns:
+        The chain (without repeats), a note per listed provider skipped for a name, and a
+        problem per name no listed provider hosts (``role``: ``model`` or ``fallback``).
+    """
+    found = Expanded()
+    listed = ", ".join(providers)
+    for position, name in enumerate(names):
+        role = "model" if position == 0 else "fallback"
+        expansion = registry.expand_model(name, providers)
+        if not expansion.cards:
+            found.problems.append(_nobody_hosts(producer, role, name, listed, expansion.hosts))
+            continue
+        for card in expansion.cards:
+            descriptor = Descriptor(
+                provider=card.provider, model=card.model, environment=environment
+            )
+            if descriptor not in found.chain:
+                found.chain.append(descriptor)
+        if expansion.skipped:
+            found.notes.append(
+                f"{producer}: {', '.join(expansion.skipped)} does not serve {expansion.name} "
+                f"(served by {', '.join(expansion.hosts)}); that {role} is tried on "
+                f"{', '.join(dict.fromkeys(c.provider for c in expansion.cards))} only."
+            )
+    return found
+
+
+def _nobody_hosts(producer: str, role: str, name: str, listed: str, hosts: list[str]) -> str:
+    if hosts:
+        where = f"it is served by {', '.join(hosts)}; add one of them to providers"
+    else:
+        where = "no installed provider serves a model of that name"
+    return (
+        f"{producer} {role} {name}: none of its providers ({listed}) serves it: {where}, or "
+        "pick a model they serve (`tutopanda-providers models` lists every model and its "
+        "providers)"
+    )
+
+
+def say_once(notes: list[str], said: set[str]) -> None:
+    """Log each note not logged yet (a catalog is expanded again for every preview)."""
+    for note in notes:
+        if note not in said:
+            said.add(note)
+            log.warning("%s", note)
+
+
+__all__ = ["Expanded", "expand_chain", "say_once"]
