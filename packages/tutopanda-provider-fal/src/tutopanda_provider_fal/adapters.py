@@ -147,6 +147,12 @@ class FalMapping:
         )
 
     def _map_images(self, value: Any, out: dict[str, Any], mapped: dict[str, str]) -> None:
+        if not isinstance(value, str | list | tuple):
+            # Not a URL nor a list of them: left for validation to refuse with the field's type.
+            target = self.image_list or self.single_image
+            assert target is not None
+            self._put(out, mapped, target, value, source=GenericInputs.IMAGE_URLS)
+            return
         urls = [value] if isinstance(value, str) else list(value)
         if self.image_list:
             self._put(out, mapped, self.image_list, urls, source=GenericInputs.IMAGE_URLS)
