@@ -25,12 +25,20 @@ def test_whole_seconds_are_written_the_way_each_endpoint_spells_them() -> None:
 
 @pytest.mark.parametrize(
     ("ratio", "preset"),
-    [("16:9", "landscape_16_9"), ("9:16", "portrait_16_9"), ("1:1", "square_hd"), ("4:3", "landscape_4_3")],
+    [
+        ("16:9", "landscape_16_9"),
+        ("9:16", "portrait_16_9"),
+        ("1:1", "square_hd"),
+        ("4:3", "landscape_4_3"),
+    ],
 )
 def test_aspect_ratio_becomes_an_image_size_preset_on_seedream_and_hunyuan(
     ratio: str, preset: str
 ) -> None:
-    for model in ("fal-ai/bytedance/seedream/v4/text-to-image", "fal-ai/hunyuan-image/v3/text-to-image"):
+    for model in (
+        "fal-ai/bytedance/seedream/v4/text-to-image",
+        "fal-ai/hunyuan-image/v3/text-to-image",
+    ):
         out = card_for(model).validate_inputs({"prompt": "a map", "aspect_ratio": ratio, "seed": 7})
         assert out["image_size"] == preset
         assert out["seed"] == 7
@@ -46,7 +54,9 @@ def test_a_ratio_without_a_preset_is_refused_with_the_ones_that_have_one() -> No
 
 
 def test_aspect_ratio_passes_through_where_the_endpoint_has_the_field() -> None:
-    out = card_for("fal-ai/imagen4/preview").validate_inputs({"prompt": "a cell", "aspect_ratio": "4:3"})
+    out = card_for("fal-ai/imagen4/preview").validate_inputs(
+        {"prompt": "a cell", "aspect_ratio": "4:3"}
+    )
     assert out["aspect_ratio"] == "4:3"
     edit = card_for("fal-ai/nano-banana/edit")
     assert edit.adapt_inputs({"prompt": "p", "aspect_ratio": "auto"})["aspect_ratio"] == "auto"
@@ -61,15 +71,20 @@ def test_upstream_images_go_to_image_urls_on_edit_endpoints() -> None:
 
 
 def test_a_text_to_image_endpoint_refuses_upstream_images_listing_its_inputs() -> None:
-    with pytest.raises(InvalidInputError, match="image_urls=.*its inputs are: .*aspect_ratio"):
+    with pytest.raises(InvalidInputError, match=r"image_urls=.*its inputs are: .*aspect_ratio"):
         card_for("fal-ai/nano-banana").validate_inputs({"prompt": "a map", "image_urls": [URL]})
 
 
 def test_negative_prompt_goes_to_hunyuan_and_is_refused_by_imagen() -> None:
     hunyuan = card_for("fal-ai/hunyuan-image/v3/text-to-image")
-    assert hunyuan.validate_inputs({"prompt": "p", "negative_prompt": "blur"})["negative_prompt"] == "blur"
-    with pytest.raises(InvalidInputError, match="negative_prompt"):
-        card_for("fal-ai/imagen4/preview").validate_inputs({"prompt": "abc", "negative_prompt": "x"})
+    assert (
+        hunyuan.validate_inputs({"prompt": "p", "negative_prompt": "blur"})["negative_prompt"]
+        == "blur"
+    )
+    with pytest.raises(InvalidInputError, match=r"negative_prompt"):
+        card_for("fal-ai/imagen4/preview").validate_inputs(
+            {"prompt": "abc", "negative_prompt": "x"}
+        )
 
 
 # -- video ------------------------------------------------------------------------------
@@ -78,23 +93,28 @@ def test_negative_prompt_goes_to_hunyuan_and_is_refused_by_imagen() -> None:
 def test_veo_duration_seconds_becomes_a_string_with_an_s() -> None:
     card = card_for("fal-ai/veo3/fast")
     out = card.validate_inputs(
-        {"prompt": "a fox", "duration_seconds": 6.0, "negative_prompt": "rain", "aspect_ratio": "9:16"}
+        {
+            "prompt": "a fox",
+            "duration_seconds": 6.0,
+            "negative_prompt": "rain",
+            "aspect_ratio": "9:16",
+        }
     )
     assert (out["duration"], out["negative_prompt"], out["aspect_ratio"]) == ("6s", "rain", "9:16")
 
 
 def test_a_duration_veo_does_not_offer_is_refused_with_the_allowed_ones_never_rounded() -> None:
     card = card_for("fal-ai/veo3/fast")
-    with pytest.raises(InvalidInputError, match="'4s', '6s' or '8s'"):
+    with pytest.raises(InvalidInputError, match=r"'4s', '6s' or '8s'"):
         card.validate_inputs({"prompt": "a fox", "duration_seconds": 10})
-    with pytest.raises(InvalidInputError, match="duration=7.5"):
+    with pytest.raises(InvalidInputError, match=r"duration=7.5"):
         card.validate_inputs({"prompt": "a fox", "duration_seconds": 7.5})
 
 
 def test_seedance_duration_seconds_becomes_a_bare_string() -> None:
     card = card_for("fal-ai/bytedance/seedance/v1/pro/fast/text-to-video")
     assert card.validate_inputs({"prompt": "waves", "duration_seconds": 12})["duration"] == "12"
-    with pytest.raises(InvalidInputError, match="duration"):
+    with pytest.raises(InvalidInputError, match=r"duration"):
         card.validate_inputs({"prompt": "waves", "duration_seconds": 13})
 
 
@@ -110,7 +130,7 @@ def test_one_upstream_image_is_the_start_frame_of_image_to_video() -> None:
 
 def test_two_upstream_images_are_refused_by_a_single_frame_endpoint() -> None:
     card = card_for("fal-ai/veo3/fast/image-to-video")
-    with pytest.raises(InvalidInputError, match="image_urls has 2 images.*'image_url'") as err:
+    with pytest.raises(InvalidInputError, match=r"image_urls has 2 images.*'image_url'") as err:
         card.validate_inputs({"prompt": "move", "image_urls": [URL, URL]})
     assert err.value.provider == "fal"
 
@@ -130,17 +150,19 @@ def test_minimax_takes_text_and_a_nested_voice_keeping_other_voice_settings() ->
 
 def test_minimax_refuses_two_different_voices() -> None:
     card = card_for("fal-ai/minimax/speech-02-hd")
-    with pytest.raises(InvalidInputError, match="set twice|different values"):
+    with pytest.raises(InvalidInputError, match=r"set twice|different values"):
         card.validate_inputs(
             {"text": "Hi.", "voice_setting": {"voice_id": "Deep_Voice_Man"}, "voice": "Calm_Woman"}
         )
 
 
-@pytest.mark.parametrize("model", ["fal-ai/elevenlabs/tts/eleven-v3", "fal-ai/elevenlabs/tts/turbo-v2.5"])
+@pytest.mark.parametrize(
+    "model", ["fal-ai/elevenlabs/tts/eleven-v3", "fal-ai/elevenlabs/tts/turbo-v2.5"]
+)
 def test_elevenlabs_takes_text_and_voice(model: str) -> None:
     out = card_for(model).validate_inputs({"text": "Hello.", "voice": "Aria"})
     assert (out["text"], out["voice"]) == ("Hello.", "Aria")
-    with pytest.raises(InvalidInputError, match="both set"):
+    with pytest.raises(InvalidInputError, match=r"both set"):
         card_for(model).validate_inputs({"text": "Hello.", "prompt": "Bye."})
 
 

@@ -20,7 +20,11 @@ from tutopanda_providers.runner.targets import card_constraints
 
 COPY = Path(__file__).parent / "data" / "fal-models.json"
 SHARED = Path("/work/shared/reference/fal-models.json")
-SCRIPT_ENDPOINTS = {"openrouter/router", "openrouter/router/openai/v1/chat/completions", "fal-ai/any-llm"}
+SCRIPT_ENDPOINTS = {
+    "openrouter/router",
+    "openrouter/router/openai/v1/chat/completions",
+    "fal-ai/any-llm",
+}
 #: Reference fields the cards refuse on purpose, each with the unknown that says why.
 REMOVED = {
     ("fal-ai/elevenlabs/tts/eleven-v3", "similarity_boost"),
@@ -122,8 +126,11 @@ def _has_field(model: type[BaseModel], dotted: str) -> bool:
     if field is None or not tail:
         return field is not None
     inner = next(
-        (a for a in [field.annotation, *getattr(field.annotation, "__args__", ())]
-         if isinstance(a, type) and issubclass(a, BaseModel)),
+        (
+            a
+            for a in [field.annotation, *getattr(field.annotation, "__args__", ())]
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ),
         None,
     )
     return inner is not None and tail in inner.model_fields
@@ -268,7 +275,7 @@ def test_seedream_image_size_takes_a_preset_or_width_and_height_within_its_area(
     assert card.validate_inputs({"prompt": "p", "image_size": "auto_4K"})["image_size"] == "auto_4K"
     size = {"width": 1920, "height": 1080}
     assert card.validate_inputs({"prompt": "p", "image_size": size})["image_size"] == size
-    with pytest.raises(InvalidInputError, match="960x960"):
+    with pytest.raises(InvalidInputError, match=r"960x960"):
         card.validate_inputs({"prompt": "p", "image_size": {"width": 512, "height": 512}})
 
 
@@ -287,7 +294,7 @@ def test_minimax_nested_settings_are_checked_field_by_field() -> None:
 
 
 def test_unknown_card_names_the_endpoints() -> None:
-    with pytest.raises(KeyError, match="fal-ai/veo3/fast"):
+    with pytest.raises(KeyError, match=r"fal-ai/veo3/fast"):
         card_for("fal-ai/veo2")
 
 

@@ -23,7 +23,14 @@ def _inputs(model: str, **given: Any) -> dict[str, Any]:
 
 
 def test_seconds_of_reads_fal_durations() -> None:
-    assert [seconds_of(v) for v in ("8s", "5", 30, "soon", None, True)] == [8.0, 5.0, 30.0, None, None, None]
+    assert [seconds_of(v) for v in ("8s", "5", 30, "soon", None, True)] == [
+        8.0,
+        5.0,
+        30.0,
+        None,
+        None,
+        None,
+    ]
 
 
 def test_video_pixels_are_the_short_side_with_the_ratio() -> None:
@@ -40,7 +47,11 @@ def test_seedream_estimate_is_num_images_times_max_images_and_billed_per_image_r
     card = card_for("fal-ai/bytedance/seedream/v4/text-to-image")
     inputs = _inputs(card.model, num_images=2, max_images=3)
     estimate = card.estimate_cost(inputs)
-    assert (estimate.status, estimate.quantity, estimate.amount_usd) == ("estimated", 6, pytest.approx(0.18))
+    assert (estimate.status, estimate.quantity, estimate.amount_usd) == (
+        "estimated",
+        6,
+        pytest.approx(0.18),
+    )
     output = {"images": [{"url": f"https://v3.fal.media/files/{i}.png"} for i in range(4)]}
     cost = billed(card, inputs, output, [MediaFacts(width=2048, height=2048)] * 4)
     assert (cost.status, cost.quantity, cost.amount_usd) == ("known", 4, pytest.approx(0.12))
@@ -74,7 +85,12 @@ def test_hunyuan_estimate_uses_the_preset_size() -> None:
 def test_hunyuan_billed_megapixels_are_each_stored_images_own_size() -> None:
     card = card_for("fal-ai/hunyuan-image/v3/text-to-image")
     inputs = _inputs(card.model)
-    output = {"images": [{"url": "a", "width": 1024, "height": 1024}, {"url": "b", "width": 800, "height": 600}]}
+    output = {
+        "images": [
+            {"url": "a", "width": 1024, "height": 1024},
+            {"url": "b", "width": 800, "height": 600},
+        ]
+    }
     facts = [MediaFacts(width=1024, height=768)]  # only the first file's facts were read
     cost = billed(card, inputs, output, facts)
     # 1024 x 768 + 800 x 600 = 786432 + 480000 = 1266432 px -> $0.1266432
@@ -110,14 +126,18 @@ def test_seedance_lite_720p_5s_at_1_8_dollars_per_million_tokens() -> None:
     # 1280 x 720 x 24 x 5 / 1024 = 108000 tokens x $1.8 / 1M = $0.1944 (fal: "$0.18")
     assert cost.quantity == pytest.approx(0.108)
     assert cost.amount_usd == pytest.approx(0.1944)
-    portrait = card.estimate_cost(_inputs(card.model, aspect_ratio="9:16", resolution="480p", duration="10"))
+    portrait = card.estimate_cost(
+        _inputs(card.model, aspect_ratio="9:16", resolution="480p", duration="10")
+    )
     # 480 x 854 x 24 x 10 / 1024 = 96075 tokens -> $0.172935
     assert portrait.amount_usd == pytest.approx(480 * 854 * 24 * 10 / 1024 / 1e6 * 1.8)
 
 
 def test_seedance_num_frames_overrides_the_duration() -> None:
     card = card_for("fal-ai/bytedance/seedance/v1/pro/fast/text-to-video")
-    cost = card.estimate_cost(_inputs(card.model, num_frames=48, resolution="480p", aspect_ratio="1:1"))
+    cost = card.estimate_cost(
+        _inputs(card.model, num_frames=48, resolution="480p", aspect_ratio="1:1")
+    )
     # 48 frames = 2 s; 480 x 480 x 24 x 2 / 1024 = 10800 tokens -> $0.0108
     assert cost.amount_usd == pytest.approx(0.0108)
 
@@ -127,7 +147,12 @@ def test_image_to_video_auto_ratio_is_unknown_before_and_the_stored_frame_after(
     inputs = _inputs(card.model)  # aspect_ratio auto
     estimate = card.estimate_cost(inputs)
     assert estimate.status == "unknown" and "auto" in (estimate.reason or "")
-    cost = billed(card, inputs, {"video": {"url": "v"}}, [MediaFacts(width=1280, height=720, duration_seconds=5)])
+    cost = billed(
+        card,
+        inputs,
+        {"video": {"url": "v"}},
+        [MediaFacts(width=1280, height=720, duration_seconds=5)],
+    )
     assert cost.amount_usd == pytest.approx(0.1944)
 
 
@@ -140,7 +165,11 @@ def test_veo_prices_seconds_at_the_audio_rate() -> None:
     assert (with_audio.quantity, with_audio.amount_usd) == (8, pytest.approx(1.2))
     silent = _inputs(card.model, duration="6s", generate_audio=False)
     cost = billed(card, silent, {"video": {"url": "v"}}, [MediaFacts(duration_seconds=6.0)])
-    assert (cost.status, cost.amount_usd, cost.items[0].name) == ("known", pytest.approx(0.6), "second_without_audio")
+    assert (cost.status, cost.amount_usd, cost.items[0].name) == (
+        "known",
+        pytest.approx(0.6),
+        "second_without_audio",
+    )
 
 
 def test_a_stored_video_much_shorter_than_asked_is_still_billed_as_asked_and_says_so() -> None:
@@ -157,7 +186,9 @@ def test_a_stored_video_much_shorter_than_asked_is_still_billed_as_asked_and_say
 def test_narration_is_priced_per_thousand_characters_of_text() -> None:
     text = "a" * 1234
     minimax = card_for("fal-ai/minimax/speech-02-hd")
-    assert minimax.estimate_cost(_inputs(minimax.model, text=text)).amount_usd == pytest.approx(0.1234)
+    assert minimax.estimate_cost(_inputs(minimax.model, text=text)).amount_usd == pytest.approx(
+        0.1234
+    )
     turbo = card_for("fal-ai/elevenlabs/tts/turbo-v2.5")
     cost = billed(turbo, _inputs(turbo.model, text="b" * 2000), {"audio": {"url": "a"}}, [])
     assert (cost.status, cost.quantity, cost.amount_usd) == ("known", 2.0, pytest.approx(0.1))
@@ -167,7 +198,9 @@ def test_stable_audio_is_priced_per_generation() -> None:
     card = card_for("fal-ai/stable-audio-25/text-to-audio")
     inputs = _inputs(card.model, seconds_total=30)
     assert card.estimate_cost(inputs).amount_usd == pytest.approx(0.2)
-    assert billed(card, inputs, {"audio": {"url": "a"}}, [MediaFacts(duration_seconds=30)]).amount_usd == pytest.approx(0.2)
+    assert billed(
+        card, inputs, {"audio": {"url": "a"}}, [MediaFacts(duration_seconds=30)]
+    ).amount_usd == pytest.approx(0.2)
 
 
 # -- unknown prices ---------------------------------------------------------------------
@@ -202,5 +235,5 @@ def test_every_card_estimates_a_known_amount_from_its_defaults() -> None:
 
 def test_billed_refuses_a_card_that_is_not_a_fal_card() -> None:
     card = dataclasses.replace(card_for("fal-ai/nano-banana"), extra={})
-    with pytest.raises(ValueError, match="no FAL billing"):
+    with pytest.raises(ValueError, match=r"no FAL billing"):
         billed(card, {}, {}, [])

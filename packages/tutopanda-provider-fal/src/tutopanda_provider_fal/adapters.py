@@ -169,7 +169,9 @@ class FalMapping:
             )
         self._put(out, mapped, self.single_image, urls[0], source=GenericInputs.IMAGE_URLS)
 
-    def _put_nested(self, out: dict[str, Any], mapped: dict[str, str], key: str, value: Any) -> None:
+    def _put_nested(
+        self, out: dict[str, Any], mapped: dict[str, str], key: str, value: Any
+    ) -> None:
         outer, inner = self.nested[key]
         current = out.get(outer)
         obj = dict(current) if isinstance(current, Mapping) else {}

@@ -5,10 +5,10 @@ FAL bills each endpoint in its own unit (fal-models.json, ``pricing``):
 ============== ========================= ===============================================
 billing        unit                      quantity
 ============== ========================= ===============================================
-``images``     image                     images returned (asked: ``num_images`` ×
+``images``     image                     images returned (asked: ``num_images`` x
                                          ``max_images``, the most seedream may return)
-``megapixels`` megapixel                 width × height / 1e6 of each image returned
-``video_tokens`` 1M video tokens         width × height × fps × seconds / 1024 / 1e6
+``megapixels`` megapixel                 width x height / 1e6 of each image returned
+``video_tokens`` 1M video tokens         width x height x fps x seconds / 1024 / 1e6
 ``video_seconds`` second of video        seconds asked, at the audio-on or audio-off rate
 ``characters`` 1K characters             characters of ``text`` / 1000
 ``generation`` generation                one per request
@@ -45,12 +45,14 @@ CHARACTERS = "characters"
 GENERATION = "generation"
 
 #: How a card is billed (``card.extra["billing"]``).
-Billing = Literal["images", "megapixels", "video_tokens", "video_seconds", "characters", "generation"]
+Billing = Literal[
+    "images", "megapixels", "video_tokens", "video_seconds", "characters", "generation"
+]
 
 #: Frames per second in seedance's token count: the reference gives no fps, and 24 reproduces
 #: fal's worked example (a 1080p 5 s video ≈ $0.245 at $1 per 1M tokens).
 VIDEO_FPS = 24
-#: Pixels per video token (tokens = width × height × fps × seconds / 1024).
+#: Pixels per video token (tokens = width x height x fps x seconds / 1024).
 PIXELS_PER_TOKEN = 1024
 #: A stored file's duration this far from the asked one is reported in the cost's ``reason``.
 DURATION_TOLERANCE_SECONDS = 1.0
@@ -65,7 +67,14 @@ def billing_of(card: ModelCard) -> Billing:
         ValueError: the card is not a FAL card of this package.
     """
     billing = card.extra.get("billing")
-    if billing not in ("images", "megapixels", "video_tokens", "video_seconds", "characters", "generation"):
+    if billing not in (
+        "images",
+        "megapixels",
+        "video_tokens",
+        "video_seconds",
+        "characters",
+        "generation",
+    ):
         raise ValueError(f"{card.ref} has no FAL billing in card.extra; is it a FAL card?")
     return billing  # type: ignore[no-any-return]
 
@@ -83,12 +92,12 @@ def seconds_of(value: Any) -> float | None:
 
 
 def asked_images(inputs: Mapping[str, Any]) -> int:
-    """The most images a request may return: ``num_images`` × ``max_images`` (each 1 if absent)."""
+    """The most images a request may return: ``num_images`` x ``max_images`` (each 1 if absent)."""
     return _positive(inputs.get("num_images")) * _positive(inputs.get("max_images"))
 
 
 def video_tokens(width: int, height: int, fps: float, seconds: float) -> float:
-    """Video tokens of a clip: ``width × height × fps × seconds / 1024`` (fal's formula)."""
+    """Video tokens of a clip: ``width x height x fps x seconds / 1024`` (fal's formula)."""
     return width * height * fps * seconds / PIXELS_PER_TOKEN
 
 

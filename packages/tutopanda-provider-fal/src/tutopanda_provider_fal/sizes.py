@@ -60,7 +60,7 @@ def video_pixels(resolution: Any, aspect_ratio: Any) -> tuple[int, int] | None:
 
 
 def _even(value: float) -> int:
-    return int(round(value / 2)) * 2
+    return round(value / 2) * 2
 
 
 __all__ = ["PRESET_SIZES", "RESOLUTION_SHORT_SIDE", "image_pixels", "video_pixels"]

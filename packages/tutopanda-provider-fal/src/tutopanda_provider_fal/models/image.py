@@ -153,7 +153,9 @@ _WITH_RATIO = {**_PROMPT_SEED, GenericInputs.ASPECT_RATIO: "aspect_ratio"}
 
 
 def _per_image(usd: float, source: str, confidence: str) -> Price:
-    return Price(rates=(PriceRate(name=IMAGE, unit="image", usd=usd),), source=source, confidence=confidence)
+    return Price(
+        rates=(PriceRate(name=IMAGE, unit="image", usd=usd),), source=source, confidence=confidence
+    )
 
 
 _PNG = OutputSpec(type="image", mime="image/png")

@@ -4,7 +4,7 @@
 Durations are strings on FAL: seedance takes ``"2"`` .. ``"12"`` (seconds), veo3 ``"4s"``,
 ``"6s"`` or ``"8s"``. The producer-level ``duration_seconds`` is written that way when it is a
 whole number of seconds (``8.0`` → ``"8s"``); any other value is refused with the allowed ones,
-never rounded. Seedance is priced per video token (width × height × fps × seconds / 1024), veo3
+never rounded. Seedance is priced per video token (width x height x fps x seconds / 1024), veo3
 per second with or without audio.
 """
 
