@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from tutopanda_providers import Descriptor, ProducerKind, create_provider_registry
+from tutopanda_providers import Descriptor, ModelCard, ProducerKind, create_provider_registry
 from tutopanda_providers.storage import BlobStore
 
 SEGMENT = {
@@ -31,6 +31,19 @@ GENERIC_INPUTS: dict[ProducerKind, dict[str, Any]] = {
 }
 
 
+#: Endpoints that only edit or animate an image (FAL's ``/edit`` and ``image-to-video``)
+#: require one: they are given this upstream image (the mock never fetches it).
+UPSTREAM_IMAGE = {"image_urls": ["https://example.com/moon.png"]}
+
+
+def _generic_inputs(card: ModelCard) -> dict[str, Any]:
+    inputs = dict(GENERIC_INPUTS[card.kind])
+    required = {n for n, f in card.input_model.model_fields.items() if f.is_required()}
+    if "image_input" in card.capabilities and required & {"image_url", "image_urls", "image"}:
+        inputs.update(UPSTREAM_IMAGE)
+    return inputs
+
+
 async def test_every_installed_model_produces_its_kind_in_mock_mode(tmp_path: Path) -> None:
     registry = create_provider_registry(mode="mock", storage=BlobStore(tmp_path))
     failed = [r.name for r in registry.plugins if r.status == "failed"]
@@ -39,7 +52,7 @@ async def test_every_installed_model_produces_its_kind_in_mock_mode(tmp_path: Pa
     assert {c.kind for c in cards} == set(ProducerKind)
     results = await asyncio.gather(
         *(
-            registry.invoke(Descriptor(provider=c.provider, model=c.model), GENERIC_INPUTS[c.kind])
+            registry.invoke(Descriptor(provider=c.provider, model=c.model), _generic_inputs(c))
             for c in cards
         )
     )

@@ -1,10 +1,13 @@
 """Reads what a model was asked to make from its own input fields.
 
 Every model names the same wish differently: seconds are ``duration`` (veo, seedance,
-stable-audio), ``seconds_total`` or ``duration_seconds``; the spoken text is ``text`` (minimax)
-or ``prompt`` (the ElevenLabs wrappers); an image size is ``size`` + ``width``/``height``
-(seedream), ``image_size`` (imagen), or an ``aspect_ratio`` alone. :func:`interpret` reads all
-of them, plus the producer-level names of :class:`~tutopanda_providers.cards.GenericInputs`,
+stable-audio), ``seconds_total`` or ``duration_seconds``, as numbers or as FAL's strings
+(``"8s"``, ``"5"``); the spoken text is ``text`` (minimax) or ``prompt`` (the ElevenLabs
+wrappers); an image size is ``size`` + ``width``/``height`` (seedream), ``image_size`` (imagen;
+on FAL a preset such as ``landscape_16_9`` or a ``{"width", "height"}`` object), ``resolution``
+(``1K``/``2K``), or an ``aspect_ratio`` alone. Nested settings objects (FAL minimax's
+``voice_setting`` and ``audio_setting``) are read as if their fields were top-level.
+:func:`interpret` reads all of them, plus the producer-level names of :class:`~tutopanda_providers.cards.GenericInputs`,
 into one :class:`MediaRequest` with sensible defaults, so the mock serves any model a plugin
 registers. Pure Python: nothing heavy is imported here.
 """
@@ -43,6 +46,17 @@ FORMAT_FIELDS = ("output_format", "audio_format", "format")
 
 #: ``size`` / ``image_size`` presets: the edge of a square of the same area.
 SIZE_PRESETS = {"0.5k": 512, "1k": 1024, "2k": 2048, "4k": 4096}
+#: FAL's ``image_size`` presets: (width, height) in pixels (``auto`` lets the model choose).
+IMAGE_SIZE_PRESETS = {
+    "square_hd": (1024, 1024),
+    "square": (512, 512),
+    "portrait_4_3": (768, 1024),
+    "portrait_16_9": (576, 1024),
+    "landscape_4_3": (1024, 768),
+    "landscape_16_9": (1024, 576),
+    "auto_2k": (2048, 2048),
+    "auto_4k": (4096, 4096),
+}
 #: ``resolution`` presets: the short side of the frame.
 RESOLUTION_PRESETS = {
     "240p": 240,
@@ -132,6 +146,7 @@ class MediaRequest:
 def interpret(card: ModelCard, inputs: Mapping[str, Any]) -> MediaRequest:
     """Read ``inputs`` (validated, in ``card``'s own field names) into a :class:`MediaRequest`."""
     kind = card.kind
+    inputs = _flattened(inputs)
     mime = _output_mime(card, inputs)
     if kind == ProducerKind.AUDIO:
         return _narration(card, inputs, mime)
@@ -249,9 +264,12 @@ def _video(card: ModelCard, inputs: Mapping[str, Any], mime: str) -> MediaReques
 
 
 def _image_size(inputs: Mapping[str, Any]) -> tuple[int, int, str]:
+    size = _first(inputs, ("size", "image_size", "resolution"))
+    explicit = _explicit_size(size)
+    if explicit is not None:
+        return _even_box(*explicit)
     width = _positive_int(inputs.get("width"))
     height = _positive_int(inputs.get("height"))
-    size = inputs.get("size", inputs.get("image_size"))
     ratio_text = inputs.get("aspect_ratio")
     ratio = parse_ratio(ratio_text)
     if isinstance(size, str):
@@ -275,6 +293,16 @@ def _image_size(inputs: Mapping[str, Any]) -> tuple[int, int, str]:
     edge = preset or 1024
     scale = math.sqrt(ratio[0] / ratio[1])
     return _even_box(edge * scale, edge / scale, multiple=16)
+
+
+def _explicit_size(size: Any) -> tuple[int, int] | None:
+    """A size given whole: FAL's ``{"width", "height"}`` object or one of its presets."""
+    if isinstance(size, Mapping):
+        width, height = _positive_int(size.get("width")), _positive_int(size.get("height"))
+        return (width, height) if width and height else None
+    if isinstance(size, str):
+        return IMAGE_SIZE_PRESETS.get(size.strip().lower())
+    return None
 
 
 def _video_size(inputs: Mapping[str, Any]) -> tuple[int, int, str]:
@@ -317,9 +345,24 @@ def _even_box(width: float, height: float, multiple: int = 2) -> tuple[int, int,
 # -- fields ------------------------------------------------------------------------------
 
 
+def _flattened(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    # FAL minimax nests its options (voice_setting.speed, audio_setting.sample_rate): read them
+    # as top-level fields, a top-level field of the same name winning.
+    flat = dict(inputs)
+    for key, value in inputs.items():
+        if key.endswith(("_setting", "_settings")) and isinstance(value, Mapping):
+            for inner, inner_value in value.items():
+                flat.setdefault(str(inner), inner_value)
+    return flat
+
+
 def _output_mime(card: ModelCard, inputs: Mapping[str, Any]) -> str:
-    fmt = _first(inputs, FORMAT_FIELDS)
-    if isinstance(fmt, str):
+    # The first format field naming a MIME of the card's family wins: FAL minimax's
+    # output_format ("hex") says how the bytes travel, its audio_setting.format what they are.
+    for name in FORMAT_FIELDS:
+        fmt = inputs.get(name)
+        if not isinstance(fmt, str):
+            continue
         asked = FORMAT_MIMES.get(fmt.strip().lower().split("_")[0])
         if asked is not None and asked.split("/")[0] == _family(card.kind):
             return asked
@@ -390,10 +433,14 @@ def _count(inputs: Mapping[str, Any]) -> int:
 
 
 def _image_count(inputs: Mapping[str, Any]) -> int:
+    value = inputs.get("max_images")
+    per_generation = value if isinstance(value, int) and not isinstance(value, bool) else 0
     if inputs.get("sequential_image_generation") == "auto":
-        value = inputs.get("max_images")
-        if isinstance(value, int) and value > 0:
-            return min(value, 16)
+        if per_generation > 0:
+            return min(per_generation, 16)
+    elif "sequential_image_generation" not in inputs and per_generation > 1:
+        # FAL seedream: num_images generations of up to max_images each; make the most.
+        return min(_count(inputs) * per_generation, 16)
     return _count(inputs)
 
 

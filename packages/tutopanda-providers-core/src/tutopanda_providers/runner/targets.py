@@ -7,7 +7,8 @@ else the plan's jobs of that kind. Their model — the job's pin, else its produ
 settings or an ``--override``) — says what it accepts; this module reads it off the card:
 
 * ``durations_seconds``: the allowed values of the model field the producer-level
-  ``duration_seconds`` maps to (an enum, or a whole-second range of at most 60 values);
+  ``duration_seconds`` maps to (an enum, or a whole-second range of at most 60 values; FAL's
+  string enums such as ``"8s"`` or ``"5"`` are read as seconds);
 * ``aspect_ratios``: the ``W:H`` values of the field ``aspect_ratio`` maps to;
 * ``resolutions``: the values of the field ``resolution`` maps to;
 * ``max_prompt_chars``: the ``maxLength`` of the field ``prompt`` maps to.
@@ -49,6 +50,20 @@ _SENTINEL_PROMPT = "\x00tutopanda-prompt\x00"
 _SENTINEL_SECONDS = 987654.0
 _SENTINEL_RATIO = "\x00tutopanda-ratio\x00"
 _SENTINEL_RESOLUTION = "\x00tutopanda-resolution\x00"
+_SECONDS_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*s?\s*$")
+
+
+def _seconds(value: Any) -> float | None:
+    """Seconds from a duration value: ``8``, ``8.0``, ``"8"`` or ``"8s"`` (FAL writes its
+    durations as strings); ``None`` for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        found = _SECONDS_TEXT.match(value)
+        return float(found.group(1)) if found else None
+    return None
 
 
 def _field_for(card: ModelCard, producer_key: str, sentinel: Any) -> str | None:
@@ -59,7 +74,7 @@ def _field_for(card: ModelCard, producer_key: str, sentinel: Any) -> str | None:
     except Exception:  # an adapter may refuse the sentinel: then the field is unknown
         return None
     for name, value in adapted.items():
-        if value == sentinel or (isinstance(sentinel, float) and value == int(sentinel)):
+        if value == sentinel or (isinstance(sentinel, float) and _seconds(value) == sentinel):
             return str(name)
     return None
 
@@ -103,8 +118,9 @@ def card_constraints(card: ModelCard) -> dict[str, Any]:
     """What ``card``'s model accepts, as :class:`TargetConstraints` fields (only those known)."""
     found: dict[str, Any] = {}
     durations = _allowed(card, "duration_seconds", _SENTINEL_SECONDS)
-    if durations and all(isinstance(d, int | float) for d in durations):
-        found["durations_seconds"] = [float(d) for d in durations]
+    seconds = [_seconds(d) for d in durations or []]
+    if seconds and all(s is not None for s in seconds):
+        found["durations_seconds"] = seconds
     ratios = _allowed(card, "aspect_ratio", _SENTINEL_RATIO)
     if ratios:
         usable = [str(r) for r in ratios if _RATIO.match(str(r))]
@@ -196,7 +212,10 @@ def _model_pins(card: ModelCard, job: Job, catalog: Catalog) -> dict[str, Any]:
         name = _field_for(card, key, _SENTINELS[key])
         if name is not None and defaults.get(name) is not None:
             value = defaults[name]
-            pins[field] = [float(value) if field == "durations_seconds" else str(value)]
+            if field != "durations_seconds":
+                pins[field] = [str(value)]
+            elif (seconds := _seconds(value)) is not None:
+                pins[field] = [seconds]
     return pins
 
 

@@ -1,0 +1,1 @@
+"""The FAL endpoints of the seed's media models, one module per kind."""
