@@ -1,15 +1,16 @@
 """Shared pieces of the FAL plugin's tests: the fake FAL (``fake_fal`` from the test kit's
-pytest plugin), small cards of three endpoints, and a handler and request built directly so a
+pytest plugin), the cards of three endpoints, and a handler and request built directly so a
 test sees every HTTP call the handler makes."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pytest
-from pydantic import Field
+from tutopanda_provider_fal.cards import card_for
 from tutopanda_provider_fal.handler import FalHandler
 from tutopanda_providers import (
     Descriptor,
@@ -17,10 +18,6 @@ from tutopanda_providers import (
     InputModel,
     JobInfo,
     ModelCard,
-    OutputSpec,
-    Price,
-    PriceRate,
-    ProducerKind,
     ProducerRequest,
 )
 from tutopanda_providers.contracts import EventEmitter
@@ -33,17 +30,6 @@ from tutopanda_providers_testing.fake_fal import CANARY_FAL_KEY, FakeFal
 pytest_plugins = ["tutopanda_providers_testing.pytest_plugin"]
 
 
-class ImageInputs(InputModel):
-    """``fal-ai/imagen4/preview/fast``'s inputs (a test's own copy)."""
-
-    prompt: str = Field(min_length=1)
-    aspect_ratio: Literal["1:1", "16:9", "9:16", "4:3", "3:4"] = "1:1"
-    num_images: int = Field(default=1, ge=1, le=4)
-    output_format: Literal["jpeg", "png", "webp"] = "png"
-    sync_mode: bool = False
-    seed: int | None = None
-
-
 class VideoInputs(InputModel):
     """``fal-ai/veo3/fast``'s inputs, loosened so a test can send what FAL refuses."""
 
@@ -53,32 +39,11 @@ class VideoInputs(InputModel):
     generate_audio: bool = False
 
 
-class SpeechInputs(InputModel):
-    """``fal-ai/minimax/speech-02-hd``'s inputs (the text only)."""
-
-    text: str
-
-
-def _card(model: str, kind: ProducerKind, inputs: type[InputModel], key: str, mime: str) -> Any:
-    return ModelCard(
-        provider="fal",
-        model=model,
-        kind=kind,
-        input_model=inputs,
-        output=OutputSpec(type=mime.split("/")[0], mime=mime),
-        price=Price(rates=(PriceRate(name="call", unit="call", usd=0.04),), source="test"),
-        secret_names=("FAL_KEY",),
-        extra={"result_key": key},
-    )
-
-
-IMAGE_CARD = _card(
-    "fal-ai/imagen4/preview/fast", ProducerKind.IMAGE, ImageInputs, "images", "image/png"
-)
-VIDEO_CARD = _card("fal-ai/veo3/fast", ProducerKind.VIDEO, VideoInputs, "video", "video/mp4")
-SPEECH_CARD = _card(
-    "fal-ai/minimax/speech-02-hd", ProducerKind.AUDIO, SpeechInputs, "audio", "audio/mpeg"
-)
+# The plugin's own cards (their result keys and billing rules), so the handler is tested with
+# what it serves; the video card takes loosened inputs so a test can reach FAL's 422.
+IMAGE_CARD = card_for("fal-ai/imagen4/preview/fast")
+VIDEO_CARD = dataclasses.replace(card_for("fal-ai/veo3/fast"), input_model=VideoInputs)
+SPEECH_CARD = card_for("fal-ai/minimax/speech-02-hd")
 FAST = {"poll_interval": 0.005, "poll_max": 0.02}
 
 

@@ -214,7 +214,7 @@ async def test_a_missing_key_fails_before_any_request(harness: Harness) -> None:
 
 
 async def test_sync_mode_data_uris_are_stored(harness: Harness) -> None:
-    result = await harness.handler().invoke(harness.request({"prompt": "x", "sync_mode": True}))
+    result = await harness.handler().invoke(harness.request({"prompt": "a cat", "sync_mode": True}))
     assert harness.fake.log.for_route("file") == []
     assert result.artefacts[0].mime == "image/png" and result.artefacts[0].blob.size > 0
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -53,10 +52,8 @@ from tutopanda_providers import (
     Artefact,
     AuthError,
     CanceledError,
-    Cost,
     HandlerContext,
     MediaFacts,
-    ModelCard,
     NotFoundError,
     ProducerRequest,
     ProducerResult,
@@ -79,6 +76,7 @@ from tutopanda_provider_fal.errors import (
     with_logs,
 )
 from tutopanda_provider_fal.names import PROVIDER, SECRET_NAME
+from tutopanda_provider_fal.pricing import billed
 from tutopanda_provider_fal.queue import RequestUrls, submit_url
 from tutopanda_provider_fal.settings import FalSettings
 
@@ -101,20 +99,6 @@ REQUEST_CANCEL_FAILED = "fal.request.cancel_failed"
 OUTPUT_STORED = "fal.output.stored"
 
 _MAX_REMEMBERED = 1024
-
-
-def billed_cost(
-    card: ModelCard, inputs: Mapping[str, Any], output: Mapping[str, Any], facts: list[MediaFacts]
-) -> Cost:
-    """The cost of a finished request: ``tutopanda_provider_fal.pricing.billed`` (the cards'
-    price rules on what was sent and made), or the card's estimate from the inputs while that
-    module is not there."""
-    try:
-        pricing = importlib.import_module("tutopanda_provider_fal.pricing")
-    except ImportError:
-        return card.estimate_cost(inputs)
-    cost: Cost = pricing.billed(card, inputs, output, facts)
-    return cost
 
 
 @dataclass
@@ -140,7 +124,7 @@ class FalHandler:
     """
 
     provider = PROVIDER
-    mode: Literal["live"] = "live"
+    mode: Literal["live", "mock"] = "live"
 
     def __init__(self, context: HandlerContext) -> None:
         self.card = context.card
@@ -501,7 +485,7 @@ class FalHandler:
                 remote_job_id=run.urls.request_id,
                 response_ids=[run.urls.request_id],
                 latency_ms=(time.perf_counter() - started) * 1000,
-                cost=billed_cost(self.card, run.request.inputs, output, facts),
+                cost=billed(self.card, run.request.inputs, output, facts),
                 extra=extra,
             ),
             meta=ResultMeta(mocked=False),
@@ -609,5 +593,4 @@ __all__ = [
     "REQUEST_RESUMED",
     "REQUEST_SUBMITTED",
     "FalHandler",
-    "billed_cost",
 ]

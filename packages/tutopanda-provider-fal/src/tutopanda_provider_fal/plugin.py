@@ -25,7 +25,7 @@ HANDLER_VERSION = "1"
 
 def create_handler(context: HandlerContext) -> ProducerHandler:
     """Build the live handler for ``context.descriptor`` (imports httpx)."""
-    from tutopanda_provider_fal.handler import FalHandler  # type: ignore[import-not-found,unused-ignore]
+    from tutopanda_provider_fal.handler import FalHandler
 
     handler: ProducerHandler = FalHandler(context)
     return handler
