@@ -110,7 +110,13 @@ def comparison_table(comparisons: Sequence[JobComparison]) -> Any:
         grid.add_row(
             text(compared.job),
             text("\n".join(lines)),
-            text(cheapest.provider if cheapest else "unknown"),
+            text(
+                "same price"
+                if compared.same_price
+                else cheapest.provider
+                if cheapest
+                else "unknown"
+            ),
         )
     return grid
 

@@ -32,8 +32,12 @@ def variant_group(card: ModelCard) -> tuple[str, str]:
     return (card.provider, model_name(card))
 
 
-def _order(card: ModelCard) -> tuple[str, str]:
-    return (card.provider, card.model)
+def _order(card: ModelCard) -> tuple[str, int, str]:
+    # Within a provider, the variant needing the fewest inputs first (text-to-video before
+    # image-to-video): it is the one a plain job gets, and the reference fallbacks are checked
+    # against; then by endpoint, for a stable order.
+    required = sum(1 for f in card.input_model.model_fields.values() if f.is_required())
+    return (card.provider, required, card.model)
 
 
 def canonical_name(cards: Iterable[ModelCard], name_or_ref: str) -> str | None:
@@ -54,7 +58,8 @@ def canonical_name(cards: Iterable[ModelCard], name_or_ref: str) -> str | None:
 
 
 def same_model(cards: Iterable[ModelCard], name_or_ref: str) -> list[ModelCard]:
-    """Every card serving the model ``name_or_ref`` names, by provider then model (empty: none).
+    """Every card serving the model ``name_or_ref`` names (empty: none): by provider, then the
+    variant needing fewest inputs first, then by model.
 
     A card without ``canonical_model`` is its own model: its ref finds only itself.
     """
@@ -77,7 +82,7 @@ class Expansion:
     Attributes:
         name: the model name the cards serve.
         cards: the cards, provider by provider in the order given (within one provider, its
-            variants by model).
+            variants, the one needing fewest inputs first).
         skipped: listed providers that do not host the model.
         hosts: every provider that hosts it (also the unlisted ones), for error messages.
     """

@@ -169,7 +169,7 @@ def check_fallbacks(
     for key, chain in fallbacks.items():
         cards = _chain_cards(registry, key, chain)
         primary = _primary_card(registry, key)
-        reference = primary or (cards[0] if cards else None)
+        reference = primary or _first_group_reference(cards)
         if reference is None:
             continue
         groups: dict[tuple[str, str], list[ModelCard]] = {}
@@ -189,6 +189,20 @@ def check_fallbacks(
             if len(problems) == len(members):
                 raise ConfigurationError(f"fallbacks for {key!r}: {problems[0].message}")
     return checked
+
+
+def _first_group_reference(cards: Sequence[ModelCard]) -> ModelCard | None:
+    """The card a producer-keyed chain is checked against: of the first entry's variants, the
+    one needing the fewest inputs (a plain job's variant; an image-to-video variant requires
+    an image the producer need not give)."""
+    if not cards:
+        return None
+    group = variant_group(cards[0])
+    members = [c for c in cards if variant_group(c) == group]
+    return min(
+        members,
+        key=lambda c: sum(1 for f in c.input_model.model_fields.values() if f.is_required()),
+    )
 
 
 def _chain_cards(

@@ -252,8 +252,14 @@ class Catalog:
         return problems
 
     def pipeline_fallbacks(self) -> dict[str, list[Descriptor]]:
-        """Fallbacks by producer name, as the pipeline's ``PipelineOptions.fallbacks`` takes them."""
-        return {name: list(e.fallbacks) for name, e in self.entries.items() if e.fallbacks}
+        """Fallbacks by producer name, as the pipeline's ``PipelineOptions.fallbacks`` takes them.
+
+        Each chain starts with the producer's own model: the pipeline never calls a model twice
+        for a job (the primary is skipped there), and the chain is checked against it, not
+        against its first fallback (which may be an image-to-video variant requiring an image
+        the producer need not give).
+        """
+        return {name: [e.model, *e.fallbacks] for name, e in self.entries.items() if e.fallbacks}
 
     def selections(self) -> dict[str, dict[str, Any]]:
         """Every entry as JSON, by producer (the content of ``providers.json``)."""

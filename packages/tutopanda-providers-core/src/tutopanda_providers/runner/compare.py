@@ -53,6 +53,14 @@ class JobComparison:
         known = [e for e in self.estimates if e.estimate.amount_usd is not None]
         return min(known, key=lambda e: e.estimate.amount_usd or 0.0) if known else None
 
+    @property
+    def same_price(self) -> bool:
+        """Whether every provider's estimate is known and equal (to a hundredth of a cent)."""
+        amounts = [e.estimate.amount_usd for e in self.estimates]
+        if len(amounts) < 2 or any(a is None for a in amounts):
+            return False
+        return max(a or 0.0 for a in amounts) - min(a or 0.0 for a in amounts) < 1e-4
+
     def to_dict(self) -> dict[str, Any]:
         """As JSON."""
         cheapest = self.cheapest
@@ -60,6 +68,7 @@ class JobComparison:
             "job": self.job,
             "providers": [e.to_dict() for e in self.estimates],
             "cheapest": f"{cheapest.provider}/{cheapest.model}" if cheapest else None,
+            "same_price": self.same_price,
         }
 
 
