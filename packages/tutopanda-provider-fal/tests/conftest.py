@@ -27,7 +27,6 @@ from tutopanda_providers.storage import BlobStore
 from tutopanda_providers.telemetry import ListSink
 from tutopanda_providers_testing.fake_fal import CANARY_FAL_KEY, FakeFal
 
-pytest_plugins = ["tutopanda_providers_testing.pytest_plugin"]
 
 
 class VideoInputs(InputModel):

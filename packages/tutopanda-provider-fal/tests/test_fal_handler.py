@@ -20,6 +20,10 @@ from tutopanda_providers_testing.fake_fal import ModelError
 
 from .conftest import IMAGE_CARD, SPEECH_CARD, VIDEO_CARD, Harness
 
+# The fake FAL and the other fixtures; named here, not in conftest.py (pytest refuses
+# pytest_plugins in a conftest below the rootdir, as when the whole workspace runs).
+pytest_plugins = ["tutopanda_providers_testing.pytest_plugin"]
+
 
 async def _fails(handler: FalHandler, request: Any) -> ProviderError:
     with pytest.raises(ProviderError) as caught:
