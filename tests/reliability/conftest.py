@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from tutopanda_providers_testing.pytest_plugin import (  # noqa: F401  (fixtures by import)
     blob_store,
+    fake_fal,
     fake_openai,
     fake_replicate,
     network_guard,
