@@ -6,8 +6,10 @@ export UV_COMPILE_BYTECODE := 1
 PLAN ?= examples/lesson.toml
 MOVIE ?= out/demo-movie
 LIVE_MOVIE ?= out/demo-live-movie
+FAL_MOVIE ?= out/demo-fal-movie
+FAILOVER_MOVIE ?= out/demo-failover-movie
 
-.PHONY: env demo demo-live test lint typecheck pytest bench bench-smoke nox redis clean
+.PHONY: env demo demo-live demo-fal demo-failover test lint typecheck pytest bench bench-smoke nox redis clean
 
 env: .venv/.synced
 
@@ -24,6 +26,18 @@ demo: env
 demo-live: env
 	rm -rf $(LIVE_MOVIE)
 	$(UV) run --frozen python -m tutopanda_providers_testing.demo_live --plan $(PLAN) --movie $(LIVE_MOVIE)
+
+# The same lesson live with every media producer on FAL (examples/settings-fal.toml), against
+# the fake FAL queue API; scripts and prompts stay on the fake OpenAI server.
+demo-fal: env
+	rm -rf $(FAL_MOVIE)
+	$(UV) run --frozen python -m tutopanda_providers_testing.demo_live --plan $(PLAN) --movie $(FAL_MOVIE) --settings examples/settings-fal.toml
+
+# The shipped defaults (Replicate, then FAL) while the fake Replicate answers every create with
+# a 503: nothing is created on Replicate, so every media job fails over to FAL (docs/failover.md).
+demo-failover: env
+	rm -rf $(FAILOVER_MOVIE)
+	$(UV) run --frozen python -m tutopanda_providers_testing.demo_live --plan $(PLAN) --movie $(FAILOVER_MOVIE) --fail replicate:create:503
 
 redis:
 	@bash scripts/ensure-redis.sh
