@@ -28,7 +28,6 @@ from tutopanda_providers.telemetry import ListSink
 from tutopanda_providers_testing.fake_fal import CANARY_FAL_KEY, FakeFal
 
 
-
 class VideoInputs(InputModel):
     """``fal-ai/veo3/fast``'s inputs, loosened so a test can send what FAL refuses."""
 

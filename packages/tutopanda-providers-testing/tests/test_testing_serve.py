@@ -173,3 +173,22 @@ def test_serve_fail_refuses_a_bad_rule_naming_the_fix(rule: str, says: str) -> N
     assert done.returncode != 0
     assert says in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("rule", "says"),
+    [
+        ("nonsense", "is not SERVER:ROUTE:STATUS"),
+        ("fal:create:503", "the fake fal has no route 'create'; its routes are cancel"),
+    ],
+)
+def test_demo_live_refuses_a_bad_fail_rule_before_starting_anything(rule: str, says: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tutopanda_providers_testing.demo_live", "--fail", rule],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr

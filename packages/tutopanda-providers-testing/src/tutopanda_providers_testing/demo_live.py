@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from tutopanda_providers_testing.serve import fail_rule_problem
 from tutopanda_providers_testing.spawn import spawn_fake_servers
 
 #: Environment variables that would point a run elsewhere than the fakes; never passed on.
@@ -152,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="make a fake fail every call of a route, e.g. replicate:create:503 (repeatable)",
     )
     args = parser.parse_args(argv)
+    for rule in args.fail:
+        problem = fail_rule_problem(rule)
+        if problem is not None:
+            parser.error(f"--fail {problem}")
     if not args.plan.is_file():
         print(f"no plan at {args.plan}; pass --plan PATH (run from the repository root)")
         return 2

@@ -123,6 +123,24 @@ def _fail_rule(text: str) -> tuple[str, str, int]:
     return server, route, code
 
 
+def fail_rule_problem(text: str) -> str | None:
+    """What is wrong with a ``--fail`` rule, or ``None`` when the servers would take it (its
+    route included); for commands that pass rules on to ``serve`` in a child process."""
+    try:
+        server, route, _ = _fail_rule(text)
+    except argparse.ArgumentTypeError as exc:
+        return str(exc)
+    fake: FakeServer = {
+        "replicate": FakeReplicateServer,
+        "openai": FakeOpenAIServer,
+        "fal": FakeFal,
+    }[server]()
+    routes = sorted({r.name for r in fake.routes} - {"file"})
+    if route not in routes:
+        return f"{text!r}: the fake {server} has no route {route!r}; its routes are {', '.join(routes)}"
+    return None
+
+
 def _server_name(server: FakeServer) -> str:
     if isinstance(server, FakeReplicateServer):
         return "replicate"

@@ -222,7 +222,7 @@ class ProviderMetadata(_Data):
 
 
 #: Characters of an error message a failover record keeps (the full error is in the log).
-SHORT_MESSAGE = 160
+SHORT_MESSAGE = 300
 
 
 def short_message(text: str, limit: int = SHORT_MESSAGE) -> str:
@@ -237,7 +237,7 @@ class FailedAttempt(_Data):
     Attributes:
         model: the ``provider/model`` ref that failed (``replicate/google/veo-3-fast``).
         kind: the error kind (``transient``, ``rate_limited``, ...; see ``ErrorKind``).
-        message: the error's message, on one line and at most 160 characters.
+        message: the error's message, on one line and at most 300 characters.
     """
 
     model: str

@@ -279,7 +279,7 @@ class FallbackMiddleware:
         except ProviderError as exc:
             exc.details.setdefault("tried", list(failover.tried))
             if not should_fall_back(exc):
-                _say_why_not(exc, chain[0])
+                _say_why_not(exc, _next_model(context, chain))
                 raise
             return await failover.run(exc)
         result.meta.tried = list(failover.tried)
@@ -392,6 +392,13 @@ class _Failover:
                 continue
             if not self._fits(resolved.card, picked):
                 continue
+            try:
+                resolved.card.validate_inputs(self._inputs_for(resolved.card))
+            except ProviderError as exc:
+                # This fallback cannot take the job's inputs (a stricter limit on another
+                # provider): skip it, say why, and go on; nothing was sent to it.
+                self._skip(target, exc)
+                continue
             result = await self._call(target, resolved)
             if result is not None:
                 return result
@@ -437,6 +444,16 @@ class _Failover:
         result.meta.handler_version = resolved.version
         result.meta.middleware.append(self.middleware.name)
         return result
+
+
+def _next_model(context: InvokeContext, chain: tuple[Descriptor, ...]) -> Descriptor:
+    """The fallback the job would have gone to: the first of ``chain`` that is not the failed
+    model itself (a producer's chain starts with its own model)."""
+    failed = context.request.descriptor
+    for descriptor in chain:
+        if (descriptor.provider, descriptor.model) != (failed.provider, failed.model):
+            return descriptor
+    return chain[0]
 
 
 def _say_why_not(exc: ProviderError, next_model: Descriptor) -> None:

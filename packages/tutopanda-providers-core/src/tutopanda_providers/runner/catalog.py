@@ -187,17 +187,22 @@ class Catalog:
             )
             say_once(found.notes, said if said is not None else set())
             if found.problems:
-                place = (
-                    self.settings.where(name, "providers")
-                    if self.settings is not None and entry.source == "settings"
-                    else f"override of {name}"
-                )
-                problems[name] = [f"{place}: {p}" for p in found.problems]
+                problems[name] = [
+                    f"{self._place(name, entry, role)}: {problem}"
+                    for role, problem in found.problems
+                ]
             if found.chain:
                 entries[name] = replace(
                     entry, model=found.chain[0], fallbacks=tuple(found.chain[1:])
                 )
         return Catalog(entries, self.settings, problems)
+
+    def _place(self, name: str, entry: CatalogEntry, role: str) -> str:
+        """``file:line`` of a producer's model (or fallbacks) in the user's settings, else
+        ``override of <name>``."""
+        if self.settings is None or entry.source != "settings":
+            return f"override of {name}"
+        return self.settings.where(name, "model" if role == "model" else "fallbacks")
 
     def entry(self, producer: str) -> CatalogEntry:
         """The entry of ``producer``.

@@ -25,7 +25,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tutopanda_providers.contracts import Descriptor, Environment
+from tutopanda_providers.contracts import Descriptor, Environment, ModelCard
 
 if TYPE_CHECKING:
     from tutopanda_providers.registry import ProviderRegistry
@@ -39,7 +39,8 @@ class Expanded:
 
     chain: list[Descriptor] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    #: ``(role, problem)``: role ``model`` or ``fallback`` (where in the settings it is).
+    problems: list[tuple[str, str]] = field(default_factory=list)
 
 
 def expand_chain(
@@ -61,9 +62,11 @@ def expand_chain(
         role = "model" if position == 0 else "fallback"
         expansion = registry.expand_model(name, providers)
         if not expansion.cards:
-            found.problems.append(_nobody_hosts(producer, role, name, listed, expansion.hosts))
+            found.problems.append(
+                (role, _nobody_hosts(registry, producer, role, name, listed, expansion.hosts))
+            )
             continue
-        for card in expansion.cards:
+        for card in _named_first(expansion.cards, name):
             descriptor = Descriptor(
                 provider=card.provider, model=card.model, environment=environment
             )
@@ -78,15 +81,39 @@ def expand_chain(
     return found
 
 
-def _nobody_hosts(producer: str, role: str, name: str, listed: str, hosts: list[str]) -> str:
+def _named_first(cards: list[ModelCard], name: str) -> list[ModelCard]:
+    # A card named by its own ref (model = "fal/fal-ai/veo3/fast") is tried first, whatever
+    # the order of providers: the user picked that provider for the model.
+    named = [c for c in cards if c.ref == name.strip()]
+    return named + [c for c in cards if c not in named]
+
+
+def _nobody_hosts(
+    registry: ProviderRegistry,
+    producer: str,
+    role: str,
+    name: str,
+    listed: str,
+    hosts: list[str],
+) -> str:
+    models = "(`tutopanda-providers models` lists every model and its providers)"
     if hosts:
-        where = f"it is served by {', '.join(hosts)}; add one of them to providers"
-    else:
-        where = "no installed provider serves a model of that name"
+        return (
+            f"{producer} {role} {name}: none of its providers ({listed}) serves it: it is "
+            f"served by {', '.join(hosts)}; add one of them to providers, or pick a model "
+            f"they serve {models}"
+        )
+    known = sorted({c.provider for c in registry.list_models()})
+    first, _, rest = name.strip().partition("/")
+    if first in known:
+        return (
+            f"{producer} {role} {name}: unknown model: {first} has no model {rest!r} and no "
+            f"provider serves a model of that name; pick one {models}"
+        )
     return (
-        f"{producer} {role} {name}: none of its providers ({listed}) serves it: {where}, or "
-        "pick a model they serve (`tutopanda-providers models` lists every model and its "
-        "providers)"
+        f"{producer} {role} {name}: unknown provider {first!r} and unknown model name (known "
+        f"providers: {', '.join(known)}); write a model's name such as google/veo-3-fast or "
+        f"provider/model {models}"
     )
 
 
