@@ -42,6 +42,10 @@ class Checkup:
     redis: dict[str, Any] | None = None
     settings_problems: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: Models only fallbacks use: a missing key or failed warm start there is a warning (the
+    #: job fails over past them), not a problem.
+    fallback_only: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -92,14 +96,16 @@ def doctor(
     _check_plugins(registry, check)
     _check_settings(registry, catalog, producers, check)
     descriptors = _descriptors(registry, catalog, producers)
+    primaries = {str(catalog.entries[name].model) for name in producers}
+    check.fallback_only = {str(d) for d in descriptors} - primaries
     _check_keys(registry, descriptors, check)
     asyncio.run(_check_handlers(registry, descriptors, timeout, check))
     _check_redis(settings.runner.redis_url or os.environ.get(REDIS_ENV), check)
     check.problems = [scrub(p) for p in check.problems]
     if json_out:
-        print_json(check.to_dict(registry.warnings))
+        print_json(check.to_dict([*registry.warnings, *check.notes]))
     else:
-        _print(check, registry.warnings)
+        _print(check, [*registry.warnings, *check.notes])
     raise typer.Exit(check.exit_code)
 
 
@@ -169,7 +175,12 @@ def _check_keys(
         return
     for row in check.keys.values():
         needed = ", ".join(row["models"])
-        if row["status"] == "missing":
+        if row["status"] == "missing" and set(row["models"]) <= check.fallback_only:
+            check.notes.append(
+                f"secret {row['name']} is not set; only fallbacks need it ({needed}): "
+                "without it they are skipped when they fire. Set it to fail over to them."
+            )
+        elif row["status"] == "missing":
             check.problems.append(
                 f"secret {row['name']} is not set (needed live by {needed}); "
                 f"export {row['name']}=... or put it in .env"
@@ -188,10 +199,18 @@ async def _check_handlers(
     reports = await registry.warm_start(descriptors, timeout=timeout, mode=check.mode)
     for report in reports:
         check.warm_start.append(report.to_dict())
-        if report.status == "failed":
-            check.problems.append(
-                f"warm start of {report.descriptor} ({report.mode}) failed: {report.error}"
+        if report.status != "failed":
+            continue
+        said = f"warm start of {report.descriptor} ({report.mode}) failed: {report.error}"
+        if str(report.descriptor) in check.fallback_only:
+            keyless = any(
+                row["status"] == "missing" and str(report.descriptor) in row["models"]
+                for row in check.keys.values()
             )
+            if not keyless:  # a missing key is said once, above, for all its models
+                check.notes.append(f"{said} (only a fallback: the job fails over past it)")
+        else:
+            check.problems.append(said)
     if check.mode == "live":
         ready = [r.descriptor for r in reports if r.status != "failed"]
         await _check_credentials(registry, ready, timeout, check)
