@@ -176,3 +176,25 @@ def test_replicate_failing_every_create_fails_the_lesson_over_to_fal_never_twice
         assert all(f["model"].startswith("replicate/") for f in record["failures"]), job
     assert "served by fal/" in done.stdout + done.stderr
     assert_media_decodes(movie, jobs)
+
+    # `status` judges the live movie as it was made: every job kept, the failover named.
+    state = subprocess.run(
+        [sys.executable, "-m", "tutopanda_providers.cli", "status", str(movie), "--json"],
+        env=fakes.env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert state.returncode == 0, state.stdout + state.stderr
+    report = json.loads(state.stdout)
+    states = {j["job"]: j for j in report["jobs"]}
+    assert {j: r["state"] for j, r in states.items()} == dict.fromkeys(states, "kept")
+    for job in MEDIA_JOBS:
+        assert states[job]["model"].startswith("fal/"), states[job]
+        assert "after replicate/" in (states[job]["failover"] or ""), states[job]
+
+    # A second run pays for nothing: every job is kept, FAL sees no new submit.
+    again, _ = run_lesson(fakes, movie)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert len(fal_submits(fakes.fal)) == len(MEDIA_JOBS)

@@ -55,7 +55,16 @@ def status(
         plan = load_plan(plan_file, catalog.entries)
         kept = config.get("storage")
         storage = stored_path(kept, movie_dir) if isinstance(kept, str) and kept else None
-        runner = Runner(plan, catalog, store, RunOptions(dry_run=True, storage=storage))
+        # The movie's last run says live or mock (and which producers were forced to mock):
+        # judged in another mode, every job would look made from other inputs.
+        use_mock = config.get("use_mock")
+        options = RunOptions(
+            dry_run=True,
+            storage=storage,
+            live=config.get("live") is True,
+            use_mock=frozenset(map(str, use_mock)) if isinstance(use_mock, list) else frozenset(),
+        )
+        runner = Runner(plan, catalog, store, options)
         previews = runner.preview()
         found = movie_status(store, previews, runner.effective_overrides(), runner.store.exists)
         found.plan = str(plan_file)

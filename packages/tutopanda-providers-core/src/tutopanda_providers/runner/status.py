@@ -165,8 +165,13 @@ def movie_status(
             made.model = str(record.get("model") or made.model)  # the one that served it
             left = record.get("failures")
             made.failover = failover_text(made.model, left if isinstance(left, list) else [])
-            if made.failover:
-                made.reason = f"{reason}; {made.failover}"
+            if made.failover and isinstance(left, list):
+                # The table says who failed and how in a few words; the whole record is in
+                # ``failover`` (``--json``) and the manifest.
+                failed = ", ".join(
+                    f"{f.get('model')} ({f.get('kind')})" for f in left if isinstance(f, dict)
+                )
+                made.reason = f"{reason}; failed over after {failed}"
         status.jobs.append(made)
     return status
 
