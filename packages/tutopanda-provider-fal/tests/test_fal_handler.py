@@ -162,12 +162,22 @@ async def test_the_deadline_cancels_the_request_and_times_out(harness: Harness) 
 async def test_a_failed_request_reads_the_model_error_and_keeps_the_logs(harness: Harness) -> None:
     harness.fake.faults.add("submit", Fault.prediction_fails("CUDA out of memory"))
     error = await _fails(harness.handler(), harness.request({"prompt": "a cat"}))
-    assert error.kind is ErrorKind.TRANSIENT  # FAL's 500: a model crash, retried
+    # The job ran and failed (provider_failed, as the conformance suite's job-fails row
+    # asks); FAL bills no 5xx, so the pipeline may still run it again.
+    assert error.kind is ErrorKind.PROVIDER_FAILED and error.retryable
+    assert not error.request_sent
     logs = error.details["logs"].splitlines()
     assert len(logs) == 20 and logs[-1] == "RuntimeError: CUDA out of memory"
     assert "RuntimeError: CUDA out of memory" in error.message
     assert error.details["request_id"] == harness.fake.request_ids()[0]
     assert len(harness.fake.log.for_route("result")) == 1
+
+
+async def test_an_infrastructure_failure_of_a_run_stays_transient(harness: Harness) -> None:
+    harness.fake.fail_next(ModelError.infrastructure("runner_disconnected", 503))
+    error = await _fails(harness.handler(), harness.request({"prompt": "a cat"}))
+    assert error.kind is ErrorKind.TRANSIENT and error.retryable
+    assert error.details["error_type"] == "runner_disconnected"
 
 
 async def test_a_content_policy_refusal_is_content_policy(harness: Harness) -> None:

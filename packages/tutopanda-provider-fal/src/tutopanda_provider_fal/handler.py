@@ -70,6 +70,7 @@ from tutopanda_providers.secrets import Secret, check_secret_value
 
 from tutopanda_provider_fal.errors import (
     error_for_answer,
+    failed_request_error,
     json_body,
     lost_submit,
     transport_error,
@@ -379,7 +380,9 @@ class FalHandler:
                     provider=self.provider,
                     model=self.model,
                 )
-            elif isinstance(error, NotFoundError) and not failed:
+            elif failed:
+                error = failed_request_error(error, model=self.model, request_id=urls.request_id)
+            elif isinstance(error, NotFoundError):
                 error.message += (
                     "; fal keeps a result 1 hour (6 minutes when it is large): run the job again"
                 )
