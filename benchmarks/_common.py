@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 #: A clearly fake token: the fake servers accept any non-empty bearer token.
 FAKE_TOKEN = "r8_bench-fake-token"
 FAKE_OPENAI_KEY = "test-bench-fake-key-123"
+#: The key the fake FAL of :class:`ServerProcess` accepts (FAL's ``id:secret`` shape).
+FAKE_FAL_KEY = "bench-fake-id:bench-fake-secret"
 #: Prompts of this form make the streaming server's video model answer a file of N bytes.
 VIDEO_SIZE_PREFIX = "bench-video-bytes="
 
@@ -159,7 +161,7 @@ class ServerProcess:
     """A fake server in a child process.
 
     Args:
-        which: ``replicate`` or ``openai``.
+        which: ``replicate``, ``openai`` or ``fal`` (which accepts only :data:`FAKE_FAL_KEY`).
         big_video: make the video models answer a file of the size named in the prompt
             (``bench-video-bytes=N``), a valid MP4 padded with a ``free`` box.
         **options: keyword arguments of the server class (``latency``, ``polls_to_finish``...).
@@ -239,7 +241,7 @@ def _padded_mp4(size: int) -> bytes:
 
 
 def _serve(which: str, options: dict[str, Any]) -> None:
-    from tutopanda_providers_testing import fake_openai, fake_replicate
+    from tutopanda_providers_testing import fake_fal, fake_openai, fake_replicate
     from tutopanda_providers_testing.requestlog import RequestLog
 
     big_video = bool(options.pop("big_video", False))
@@ -258,9 +260,13 @@ def _serve(which: str, options: dict[str, Any]) -> None:
 
         fake_replicate._media_for = media_for  # type: ignore[assignment]
 
-    cls: Any = (
-        fake_replicate.FakeReplicateServer if which == "replicate" else fake_openai.FakeOpenAIServer
-    )
+    cls: Any = {
+        "replicate": fake_replicate.FakeReplicateServer,
+        "openai": fake_openai.FakeOpenAIServer,
+        "fal": fake_fal.FakeFal,
+    }[which]
+    if which == "fal":
+        options.setdefault("api_key", FAKE_FAL_KEY)
     with cls(**options) as server:
         print(json.dumps({"origin": server.origin, "base_url": server.base_url}), flush=True)
         for line in sys.stdin:

@@ -10,6 +10,14 @@ latency, so every difference is client-side work):
   ``predictions.async_create``, ``async_get`` until terminal, then an ``httpx`` stream of the
   output into a file. Both poll on the same schedule (first poll after ``POLL_INITIAL``, times
   ``POLL_FACTOR``, at most ``POLL_MAX``) and send the same create body (captured from ours).
+* **FAL** (``fal-ai/imagen4/preview/fast``, one image): ours is ``registry.invoke`` of the FAL
+  plugin through the same pipeline: submit to the queue, poll the status, read the result,
+  download into the store. The alternative is the official ``fal_client`` by hand:
+  ``AsyncClient.submit`` with ``fal_client.client.QUEUE_URL_FORMAT`` patched to the fake (the
+  module global that is why our plugin does not use the SDK), ``handle.status`` on the same
+  schedule until ``Completed``, the result GET on ``handle.response_url`` with the SDK's own
+  client (what ``handle.get`` does after its own extra status poll), then an ``httpx`` stream
+  of each output file to disk. Same body (captured from ours).
 * **OpenAI** (``gpt-5`` script): ours is ``registry.invoke`` of the script producer; the
   alternative is ``AsyncOpenAI.responses.create(**body)`` with the body our handler sent.
 
@@ -32,6 +40,7 @@ from typing import Any
 
 import httpx
 from _common import (
+    FAKE_FAL_KEY,
     FAKE_OPENAI_KEY,
     FAKE_TOKEN,
     ServerProcess,
@@ -50,6 +59,10 @@ from tutopanda_providers.secrets import MappingSecretResolver
 POLL_INITIAL, POLL_FACTOR, POLL_MAX = 0.01, 1.5, 0.05
 IMAGE = Descriptor.parse("replicate/bytedance/seedream-4")
 SCRIPT = Descriptor.parse("openai/gpt-5")
+FAL_IMAGE = Descriptor.parse("fal/fal-ai/imagen4/preview/fast")
+FAL_INPUTS = {"prompt": "a bee on a flower", "aspect_ratio": "16:9"}
+#: The fake FAL keeps each request IN_PROGRESS this long, so both sides poll twice or so.
+FAL_RUN_SECONDS = 0.015
 IMAGE_INPUTS = {"prompt": "a bee on a flower", "aspect_ratio": "16:9"}
 SCRIPT_INPUTS = {"topic": "how bees make honey", "segments": 3, "duration_seconds": 60}
 TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
@@ -58,17 +71,24 @@ CHUNK = 256 * 1024
 Job = Callable[[int], Awaitable[object]]
 
 
-def make_registry(replicate_url: str, openai_url: str, blobs: Path) -> ProviderRegistry:
-    """A live registry on both fake servers, with no rate limit (the raw SDKs have none)."""
+def make_registry(
+    replicate_url: str, openai_url: str, fal_url: str, blobs: Path
+) -> ProviderRegistry:
+    """A live registry on the three fake servers, with no rate limit (the raw SDKs have none)."""
+    from tutopanda_provider_fal import plugin as fal_plugin
     from tutopanda_provider_openai import plugin as openai_plugin
     from tutopanda_provider_replicate import plugin as replicate_plugin
 
     return create_provider_registry(
         mode="live",
         entry_points=False,
-        plugins=[("replicate", replicate_plugin), ("openai", openai_plugin)],
+        plugins=[("replicate", replicate_plugin), ("openai", openai_plugin), ("fal", fal_plugin)],
         secrets=MappingSecretResolver(
-            {"REPLICATE_API_TOKEN": FAKE_TOKEN, "OPENAI_API_KEY": FAKE_OPENAI_KEY}
+            {
+                "REPLICATE_API_TOKEN": FAKE_TOKEN,
+                "OPENAI_API_KEY": FAKE_OPENAI_KEY,
+                "FAL_KEY": FAKE_FAL_KEY,
+            }
         ),
         storage_root=blobs,
         provider_options={
@@ -79,11 +99,17 @@ def make_registry(replicate_url: str, openai_url: str, blobs: Path) -> ProviderR
                 "poll_max": POLL_MAX,
             },
             "openai": {"base_url": openai_url},
+            "fal": {
+                "base_url": fal_url,
+                "poll_interval": POLL_INITIAL,
+                "poll_factor": POLL_FACTOR,
+                "poll_max": POLL_MAX,
+            },
         },
         # The cards carry Replicate's documented 600 creates/min; lifted here so the
         # comparison measures work, not the limit (bench_ratelimit measures the limit).
         pipeline=PipelineOptions(
-            rate_limits={"replicate": RateLimit(), "openai": RateLimit()},
+            rate_limits={"replicate": RateLimit(), "openai": RateLimit(), "fal": RateLimit()},
         ),
     )
 
@@ -121,6 +147,46 @@ class RawReplicate:
         await self.files.aclose()
 
 
+class RawFal:
+    """Submit, poll and download with the official ``fal_client`` by hand."""
+
+    def __init__(self, base_url: str, body: dict[str, Any], out: Path) -> None:
+        import fal_client
+        import fal_client.client
+
+        # The SDK's queue host is a module global with https:// built in at import: the only
+        # way to point it at a plain-http fake (and why our plugin does not use the SDK).
+        fal_client.client.QUEUE_URL_FORMAT = base_url.rstrip("/") + "/"
+        self.client = fal_client.AsyncClient(key=FAKE_FAL_KEY)
+        self.completed = fal_client.Completed
+        self.files = httpx.AsyncClient(timeout=60)
+        self.app = FAL_IMAGE.model
+        self.body = body
+        self.out = out
+
+    async def job(self, _: int) -> None:
+        handle = await self.client.submit(self.app, arguments=self.body)
+        delay = POLL_INITIAL
+        while True:
+            await asyncio.sleep(delay)
+            delay = min(delay * POLL_FACTOR, POLL_MAX)
+            if isinstance(await handle.status(with_logs=True), self.completed):
+                break
+        response = await handle.client.get(handle.response_url)
+        response.raise_for_status()
+        for image in response.json()["images"]:
+            target = self.out / uuid.uuid4().hex
+            async with self.files.stream("GET", str(image["url"])) as download:
+                download.raise_for_status()
+                with target.open("wb") as handle_out:
+                    async for chunk in download.aiter_bytes(CHUNK):
+                        handle_out.write(chunk)
+
+    async def aclose(self) -> None:
+        await self.files.aclose()
+        await (await self.client._client).aclose()
+
+
 class RawOpenAI:
     """``AsyncOpenAI.responses.create`` with the body our handler sent."""
 
@@ -152,7 +218,7 @@ async def interleaved(
 
 
 async def close_handlers(registry: ProviderRegistry) -> None:
-    for descriptor in (IMAGE, SCRIPT):
+    for descriptor in (IMAGE, SCRIPT, FAL_IMAGE):
         close = getattr(registry.resolve(descriptor).handler, "aclose", None)
         if close is not None:
             await close()
@@ -170,10 +236,11 @@ async def main(smoke: bool) -> None:
     with (
         ServerProcess("replicate", polls_to_finish=2) as rep,
         ServerProcess("openai") as oai,
+        ServerProcess("fal", run_seconds=FAL_RUN_SECONDS) as fal,
         tempfile.TemporaryDirectory() as tmpdir,
     ):
         tmp = Path(tmpdir)
-        registry = make_registry(rep.base_url, oai.base_url, tmp / "blobs")
+        registry = make_registry(rep.base_url, oai.base_url, fal.base_url, tmp / "blobs")
         raw_out = tmp / "raw"
         raw_out.mkdir()
 
@@ -183,19 +250,29 @@ async def main(smoke: bool) -> None:
         async def ours_script(_: int) -> None:
             await registry.invoke(SCRIPT, SCRIPT_INPUTS)
 
+        async def ours_fal(_: int) -> None:
+            # One prompt on both sides: the fake caches the image it draws per prompt, so a
+            # prompt per job would time the fake's drawing on our side only.
+            await registry.invoke(FAL_IMAGE, FAL_INPUTS)
+
         # Warm both sides (imports, connections, first schema builds); capture the bodies.
         await ours_image(0)
         await ours_script(0)
+        await ours_fal(0)
         image_body = rep.last_body("create")["input"]
         script_body = oai.last_body("responses")
+        fal_body = fal.last_body("submit")
         raw_rep = RawReplicate(rep.base_url, image_body, raw_out)
         raw_oai = RawOpenAI(oai.base_url, script_body)
+        raw_fal = RawFal(fal.base_url, fal_body, raw_out)
         await raw_rep.job(0)
         await raw_oai.job(0)
+        await raw_fal.job(0)
 
         cases = [
             ("replicate image", {"ours": ours_image, "raw": raw_rep.job}, "create+poll+download"),
             ("openai script", {"ours": ours_script, "raw": raw_oai.job}, "responses.create"),
+            ("fal image", {"ours": ours_fal, "raw": raw_fal.job}, "submit+status+get+download"),
         ]
         for label, sides, raw_name in cases:
             one = await interleaved(sides, serial, 1, rounds)
@@ -241,6 +318,7 @@ async def main(smoke: bool) -> None:
             )
         await raw_rep.aclose()
         await raw_oai.aclose()
+        await raw_fal.aclose()
         await close_handlers(registry)
     print_table(["figure", "ours", "raw SDK", "raw SDK does", "ratio (cost)"], rows)
 

@@ -30,6 +30,7 @@ from tutopanda_providers_testing.pytest_plugin import (  # noqa: F401  (fixtures
 pytest.importorskip("tutopanda_provider_openai")
 pytest.importorskip("tutopanda_provider_replicate")
 pytest.importorskip("tutopanda_provider_mock")
+pytest.importorskip("tutopanda_provider_fal")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,6 +64,55 @@ LIVE_CASES: dict[str, dict[str, Any]] = {
     "replicate/stability-ai/stable-audio-2.5": {"prompt": "calm piano", "duration_seconds": 20},
     "openai/gpt-5": {"topic": "how volcanoes form", "segments": 2, "reasoning_effort": "low"},
     "openai/gpt-5-mini": {"segments": [SEGMENT], "targets": [{"target": "narration"}]},
+}
+
+#: An input image for FAL's edit and image-to-video endpoints (the fake FAL never fetches it).
+FAL_IMAGE_URL = "https://example.test/bee.png"
+
+#: Valid inputs of every FAL endpoint (producer-level names: the plugin's adapters write them
+#: the endpoint's way, ``duration_seconds: 4`` → veo3's ``duration: "4s"``). They run on the
+#: fake FAL; LIVE_CASES stays the 14 Replicate and OpenAI models the fault matrix and the
+#: secrets test are sized for.
+FAL_CASES: dict[str, dict[str, Any]] = {
+    "fal/fal-ai/minimax/speech-02-hd": {"text": "Bees make honey."},
+    "fal/fal-ai/elevenlabs/tts/eleven-v3": {"text": "Bees make honey."},
+    "fal/fal-ai/elevenlabs/tts/turbo-v2.5": {"text": "Bees make honey."},
+    "fal/fal-ai/bytedance/seedream/v4/text-to-image": {"prompt": "a bee", "aspect_ratio": "1:1"},
+    "fal/fal-ai/bytedance/seedream/v4/edit": {
+        "prompt": "a blue bee",
+        "image_urls": [FAL_IMAGE_URL],
+    },
+    "fal/fal-ai/imagen4/preview": {"prompt": "a bee"},
+    "fal/fal-ai/imagen4/preview/fast": {"prompt": "a bee"},
+    "fal/fal-ai/imagen4/preview/ultra": {"prompt": "a bee"},
+    "fal/fal-ai/nano-banana": {"prompt": "a bee"},
+    "fal/fal-ai/nano-banana/edit": {"prompt": "a blue bee", "image_urls": [FAL_IMAGE_URL]},
+    "fal/fal-ai/hunyuan-image/v3/text-to-image": {"prompt": "a bee"},
+    "fal/fal-ai/bytedance/seedance/v1/pro/fast/text-to-video": {
+        "prompt": "a bee",
+        "duration_seconds": 3,
+    },
+    "fal/fal-ai/bytedance/seedance/v1/pro/fast/image-to-video": {
+        "prompt": "the bee flies",
+        "image_urls": [FAL_IMAGE_URL],
+        "duration_seconds": 2,
+    },
+    "fal/fal-ai/bytedance/seedance/v1/lite/text-to-video": {
+        "prompt": "a bee",
+        "duration_seconds": 2,
+    },
+    "fal/fal-ai/bytedance/seedance/v1/lite/image-to-video": {
+        "prompt": "the bee flies",
+        "image_urls": [FAL_IMAGE_URL],
+        "duration_seconds": 2,
+    },
+    "fal/fal-ai/veo3/fast": {"prompt": "a bee", "duration_seconds": 4},
+    "fal/fal-ai/veo3/fast/image-to-video": {
+        "prompt": "the bee flies",
+        "image_urls": [FAL_IMAGE_URL],
+        "duration_seconds": 4,
+    },
+    "fal/fal-ai/stable-audio-25/text-to-audio": {"prompt": "calm piano", "duration_seconds": 20},
 }
 
 #: Replicate models whose output is a file the fake serves (the rest answer text).

@@ -74,7 +74,7 @@ CASES = {
     "override-unknown-model": (
         {"plan.toml": PLAN},
         ("run", "plan.toml", "--override", "TextToImageProducer=replicate/no/such"),
-        ("override", "unknown model", "tutopanda-providers models"),
+        ("override", "no/such", "serves", "tutopanda-providers models"),
     ),
     "override-unknown-producer": (
         {"plan.toml": PLAN},

@@ -11,6 +11,9 @@
   (both retried by the pipeline); a 504 with ``X-Fal-Request-Timeout-Type: user`` is the start
   deadline we sent passing: ``timeout``, not retried.
 - Everything else goes to :func:`tutopanda_providers.http_helpers.error_for_status`.
+- A request that ran and failed replays the model's error on its result GET: a model crash
+  (a 5xx with no infrastructure ``error_type``) is ``provider_failed`` like any failed job,
+  but still retryable, since FAL bills no server error (:func:`failed_request_error`).
 
 Whether a paid job may exist (``request_sent``): a submit answered with FAL's own JSON error
 body queued nothing; a 5xx without it (a proxy's page) or a network error after the POST was
@@ -25,8 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers import (
     ContentPolicyError,
+    ErrorKind,
     InvalidInputError,
     ProviderError,
+    ProviderFailedError,
     ProviderTimeoutError,
     QuotaError,
     TransientError,
@@ -154,6 +159,30 @@ def error_for_fal(
     return error
 
 
+def failed_request_error(error: ProviderError, *, model: str, request_id: str) -> ProviderError:
+    """The error of a request FAL ran and that failed (``COMPLETED`` with ``error``), from
+    ``error``, the one its replayed result answer maps to.
+
+    A model crash (``transient``: a 5xx without an infrastructure ``error_type``) becomes
+    :class:`ProviderFailedError`, retryable: the job ran and failed, as a failed Replicate
+    prediction does, but FAL bills no server error (``reference/fal-api.md`` C), so running it
+    again costs nothing. Every other kind (``invalid_input``, ``content_policy``, a ``runner_*``
+    or ``request_timeout`` of FAL's own infrastructure) is returned unchanged.
+    """
+    if error.kind is not ErrorKind.TRANSIENT or error.details.get("error_type"):
+        return error
+    status = error.details.get("status")
+    return ProviderFailedError(
+        f"the {model} request {request_id} failed on fal (the model answered {status}): "
+        f"{error.message.split(': ', 1)[-1]}; fal bills no server error, so running the job "
+        "again is free",
+        retryable=True,
+        provider=PROVIDER,
+        model=model,
+        details=dict(error.details),
+    )
+
+
 def _detail_list_error(
     detail: Sequence[Any], status: int, where: str, text: str, common: dict[str, Any]
 ) -> ProviderError:
@@ -259,6 +288,7 @@ __all__ = [
     "describe_detail",
     "error_for_answer",
     "error_for_fal",
+    "failed_request_error",
     "json_body",
     "logs_tail",
     "lost_submit",

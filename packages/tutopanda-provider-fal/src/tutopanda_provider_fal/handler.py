@@ -21,6 +21,13 @@ One :class:`FalHandler` serves one endpoint (``fal-ai/veo3/fast``). Per invoke
    ``audio``) at once with core's :class:`~tutopanda_providers.http_helpers.OutputDownloader`
    (no key is sent to the file host; ``data:`` URIs of ``sync_mode`` work too).
 
+**One connection pool.** The handler keeps one API client (``Authorization: Key …``) and one
+file downloader (no key) per event loop, so a poll, the result and the next job reuse the
+open keep-alive connection instead of a new TCP (and TLS) handshake each; each call gets its
+own timeout (the job's remaining time at most). httpx clients belong to the loop they were
+made on: a handler used from another loop (a new ``asyncio.run``) makes new ones. ``aclose``
+(called by the registry's ``aclose``) closes them; they are rebuilt on next use.
+
 **One retry owner.** The pipeline's retry middleware retries; this handler never does, and
 never sends a submit twice: FAL has no idempotency key and no list of recent requests to find a
 lost one in, so a submit whose answer is lost after it was sent is a ``transient`` error with
@@ -70,6 +77,7 @@ from tutopanda_providers.secrets import Secret, check_secret_value
 
 from tutopanda_provider_fal.errors import (
     error_for_answer,
+    failed_request_error,
     json_body,
     lost_submit,
     transport_error,
@@ -136,14 +144,22 @@ class FalHandler:
         self.result_key = str(key or "output")
         self._inflight: OrderedDict[str, str] = OrderedDict()
         self._background: set[asyncio.Task[None]] = set()
+        self._http: httpx.AsyncClient | None = None
+        self._downloader: OutputDownloader | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"FalHandler({self.model!r})"
 
     # -- readiness -------------------------------------------------------------------------
     async def warm_start(self, context: WarmStartContext) -> None:
-        """Fail now, naming ``FAL_KEY``, when the key is missing or malformed (no request)."""
+        """Fail now, naming ``FAL_KEY``, when the key is missing or malformed (no request).
+
+        The API client and the downloader are made here, on the caller's loop, so the first
+        job does not pay for them.
+        """
         self._key()
+        self._clients()
 
     async def check_credentials(self) -> None:
         """Ask FAL whether it accepts the key.
@@ -157,11 +173,11 @@ class FalHandler:
             ProviderError: FAL could not be reached or failed (the key may be fine).
         """
         url = RequestUrls.build(self.settings.base_url, self.model, PROBE_REQUEST_ID).status
-        async with self._client(None) as client:
-            try:
-                response = await client.get(url)
-            except httpx.HTTPError as exc:
-                raise transport_error(exc, model=self.model, action="check the key") from exc
+        client, _ = self._clients()
+        try:
+            response = await client.get(url, timeout=self._timeout(None))
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, model=self.model, action="check the key") from exc
         if response.status_code == 404 or response.is_success:
             return
         raise error_for_answer(response, model=self.model, action="check the key")
@@ -203,7 +219,8 @@ class FalHandler:
             )
         run = _Run(request)
         try:
-            async with asyncio.timeout(remaining), self._client(request) as client:
+            async with asyncio.timeout(remaining):
+                client, _ = self._clients()
                 status = await self._start(client, run)
                 status = await self._wait(client, run, status)
                 output = await self._result(client, run, status)
@@ -252,7 +269,7 @@ class FalHandler:
         request = run.request
         urls = RequestUrls.build(self.settings.base_url, self.model, request_id)
         try:
-            status = await self._status(client, urls)
+            status = await self._status(client, urls, request)
         except NotFoundError:
             # FAL forgot it (past its retention window): the old request is gone, so a new
             # submit cannot pay twice for the same output.
@@ -297,6 +314,7 @@ class FalHandler:
                 submit_url(self.settings.base_url, self.model),
                 json=self.payload(request.inputs),
                 headers=self._submit_headers(request),
+                timeout=self._timeout(request),
             )
         except httpx.HTTPError as exc:
             raise transport_error(exc, model=self.model, action=action, creates_job=True) from exc
@@ -327,13 +345,19 @@ class FalHandler:
         while status.get("status") != "COMPLETED":
             await asyncio.sleep(pause)
             pause = min(pause * self.settings.poll_factor, self.settings.poll_max)
-            status = await self._status(client, run.urls)
+            status = await self._status(client, run.urls, run.request)
         return status
 
-    async def _status(self, client: httpx.AsyncClient, urls: RequestUrls) -> dict[str, Any]:
+    async def _status(
+        self, client: httpx.AsyncClient, urls: RequestUrls, request: ProducerRequest
+    ) -> dict[str, Any]:
         # logs=1: the lines are kept for a failed request's error (fal-api.md B).
         return await self._get_json(
-            client, urls.status, params={"logs": "1"}, action="read the request's status"
+            client,
+            urls.status,
+            params={"logs": "1"},
+            action="read the request's status",
+            timeout=self._timeout(request),
         )
 
     async def _get_json(
@@ -342,10 +366,11 @@ class FalHandler:
         url: str,
         *,
         action: str,
+        timeout: httpx.Timeout,
         params: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         try:
-            response = await client.get(url, params=params)
+            response = await client.get(url, params=params, timeout=timeout)
         except httpx.HTTPError as exc:
             raise transport_error(exc, model=self.model, action=action) from exc
         if response.status_code >= 400:
@@ -368,7 +393,7 @@ class FalHandler:
         urls, logs = run.urls, status.get("logs")
         failed = status.get("error") or status.get("error_type")
         try:
-            response = await client.get(urls.result)
+            response = await client.get(urls.result, timeout=self._timeout(run.request))
         except httpx.HTTPError as exc:
             raise transport_error(exc, model=self.model, action="read the result") from exc
         if response.status_code >= 400:
@@ -379,7 +404,9 @@ class FalHandler:
                     provider=self.provider,
                     model=self.model,
                 )
-            elif isinstance(error, NotFoundError) and not failed:
+            elif failed:
+                error = failed_request_error(error, model=self.model, request_id=urls.request_id)
+            elif isinstance(error, NotFoundError):
                 error.message += (
                     "; fal keeps a result 1 hour (6 minutes when it is large): run the job again"
                 )
@@ -421,28 +448,19 @@ class FalHandler:
                 provider=self.provider,
                 model=self.model,
             )
-        remaining = request.remaining()
-        timeout = self.settings.download_timeout
-        # No headers: FAL's files live on its CDN (or in data: URIs), never given the key.
-        downloader = OutputDownloader(
-            provider=self.provider,
-            timeout=min(timeout, remaining) if remaining is not None else timeout,
-            gone_hint=OUTPUT_GONE_HINT,
-        )
+        # The job's deadline bounds the downloads too: invoke runs under asyncio.timeout.
+        _, downloader = self._clients()
         expected = self.card.output.type if self.card.output.type in _MEDIA else None
-        try:
-            stored: list[StoredOutput] = [
-                await downloader.fetch(
-                    str(item["url"]),
-                    storage=request.storage,
-                    expected=expected,
-                    promised_mime=str(item.get("content_type") or self.card.output.mime),
-                    model=self.model,
-                )
-                for item in files
-            ]
-        finally:
-            await downloader.aclose()
+        stored: list[StoredOutput] = [
+            await downloader.fetch(
+                str(item["url"]),
+                storage=request.storage,
+                expected=expected,
+                promised_mime=str(item.get("content_type") or self.card.output.mime),
+                model=self.model,
+            )
+            for item in files
+        ]
         artefacts: list[Artefact] = []
         for index, (item, kept) in enumerate(zip(files, stored, strict=True)):
             request.telemetry.emit(
@@ -508,12 +526,13 @@ class FalHandler:
             return
         request_id = run.urls.request_id
         try:
-            async with (
-                asyncio.timeout(self.settings.cancel_timeout),
-                self._client(None, timeout=self.settings.cancel_timeout) as client,
-            ):
-                response = await client.put(run.urls.cancel)
-        except (httpx.HTTPError, TimeoutError, ProviderError) as exc:
+            async with asyncio.timeout(self.settings.cancel_timeout):
+                client, _ = self._clients()
+                response = await client.put(
+                    run.urls.cancel, timeout=self._timeout(None, self.settings.cancel_timeout)
+                )
+        except (httpx.HTTPError, TimeoutError, ProviderError, RuntimeError) as exc:
+            # RuntimeError: the client was closed under us (aclose during the cancel).
             telemetry.emit(
                 REQUEST_CANCEL_FAILED,
                 request_id=request_id,
@@ -535,20 +554,57 @@ class FalHandler:
         check_secret_value(SECRET_NAME, secret, provider=self.provider)
         return secret
 
-    def _client(
-        self, request: ProducerRequest | None, *, timeout: float | None = None
-    ) -> httpx.AsyncClient:
-        seconds = timeout or self.settings.request_timeout
+    def _clients(self) -> tuple[httpx.AsyncClient, OutputDownloader]:
+        """This loop's API client and file downloader, made on first use.
+
+        Raises:
+            AuthError: ``FAL_KEY`` is missing or malformed (when the client is made).
+        """
+        loop = asyncio.get_running_loop()
+        http, downloader = self._http, self._downloader
+        if http is None or downloader is None or self._loop is not loop or http.is_closed:
+            # httpx clients belong to the loop they were made on; one made on another loop
+            # (a finished asyncio.run) is dropped, not closed: its loop cannot run it.
+            http = httpx.AsyncClient(
+                headers={"Authorization": f"Key {self._key().reveal()}"},
+                timeout=self._timeout(None),
+                # No transport retries, no redirects: one request per call, to FAL only.
+                transport=httpx.AsyncHTTPTransport(retries=0),
+                follow_redirects=False,
+            )
+            # No headers: FAL's files live on its CDN (or in data: URIs), never given the key.
+            downloader = OutputDownloader(
+                provider=self.provider,
+                timeout=self.settings.download_timeout,
+                gone_hint=OUTPUT_GONE_HINT,
+            )
+            self._http, self._downloader, self._loop = http, downloader, loop
+        return http, downloader
+
+    def _timeout(
+        self, request: ProducerRequest | None, seconds: float | None = None
+    ) -> httpx.Timeout:
+        """One call's timeout: ``seconds`` (``request_timeout`` by default), at most the job's
+        remaining time."""
+        seconds = seconds or self.settings.request_timeout
         remaining = request.remaining() if request is not None else None
         if remaining is not None:
             seconds = max(0.05, min(seconds, remaining))
-        return httpx.AsyncClient(
-            headers={"Authorization": f"Key {self._key().reveal()}"},
-            timeout=httpx.Timeout(seconds, connect=min(5.0, seconds)),
-            # No transport retries, no redirects: one request per call, to FAL's host only.
-            transport=httpx.AsyncHTTPTransport(retries=0),
-            follow_redirects=False,
-        )
+        return httpx.Timeout(seconds, connect=min(5.0, seconds))
+
+    async def aclose(self) -> None:
+        """Close the API client and the downloader (they are rebuilt on next use). Call it on
+        the loop that used them (the registry's ``aclose`` does); from another loop they are
+        dropped instead, as closing them there would fail (their loop may be gone)."""
+        http, downloader, loop = self._http, self._downloader, self._loop
+        self._http = self._downloader = None
+        self._loop = None
+        if loop is not asyncio.get_running_loop():
+            return
+        if http is not None:
+            await http.aclose()
+        if downloader is not None:
+            await downloader.aclose()
 
     # -- bookkeeping -----------------------------------------------------------------------
     def _remember(self, job_id: str, request_id: str) -> None:
