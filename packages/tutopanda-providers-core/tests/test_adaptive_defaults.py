@@ -44,10 +44,17 @@ def test_a_missing_default_model_is_replaced_by_an_installed_one_and_said_once(
     assert producers["ScriptProducer"].model == "replicate/google/gemini-2.5-flash"
     assert producers["ScriptProducer"].fallbacks == []
     assert producers["PromptProducer"].model == "mock/prompt"
-    # Installed defaults stay; a fallback that is not installed is dropped.
-    assert producers["TextToImageProducer"].model == "replicate/bytedance/seedream-4"
-    assert producers["TextToImageProducer"].fallbacks == []
-    assert producers["AudioProducer"].fallbacks == ["replicate/elevenlabs/v3"]
+    # Installed defaults stay, on the providers installed (fal is not: dropped quietly); a
+    # fallback no installed provider serves is dropped, with a note.
+    image = producers["TextToImageProducer"]
+    assert (image.model, image.providers, image.fallbacks) == (
+        "bytedance/seedream-4",
+        ["replicate"],
+        [],
+    )
+    assert any("default fallback google/imagen-4 is not installed" in n for n in settings.adapted)
+    assert producers["AudioProducer"].fallbacks == ["elevenlabs/v3"]
+    assert producers["AudioProducer"].providers == ["replicate"]
     notes = [n for n in settings.adapted if "ScriptProducer" in n]
     assert len(notes) == 1 and "openai/gpt-5 is not installed" in notes[0]
     assert "an installed fallback" in notes[0]
@@ -99,8 +106,11 @@ def test_starter_settings_are_valid_settings_naming_installed_models(tmp_path: P
     (tmp_path / "tutopanda.toml").write_text(text)
     settings = load_settings(installed=REPLICATE_AND_MOCK)
     assert settings.adapted == []  # every producer is the user's now, and installed
-    refs = {p.model for p in settings.producers.values()}
-    refs |= {f for p in settings.producers.values() for f in p.fallbacks}
+    # Each model and fallback is installed: a ref, or a model name on an installed provider.
+    refs: set[str] = set()
+    for producer in settings.producers.values():
+        for name in (producer.model, *producer.fallbacks):
+            refs |= {f"{p}/{name}" for p in producer.providers} or {name}
     assert refs <= set(REPLICATE_AND_MOCK)
     assert "ScriptProducer: the default model openai/gpt-5 is not installed" in text
     raw = tomllib.loads(text)

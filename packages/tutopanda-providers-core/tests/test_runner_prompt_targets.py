@@ -58,13 +58,16 @@ def _targets(catalog: Catalog, registry) -> list[dict[str, object]]:  # type: ig
 
 def test_settings_and_override_give_the_same_targets_and_the_plan_wins(registry) -> None:  # type: ignore[no-untyped-def]
     settings = load_settings(None)
-    image, video, own = _targets(Catalog.from_settings(settings), registry)
+    # As a run does: the producers naming a model once with providers are expanded to cards.
+    image, video, own = _targets(Catalog.from_settings(settings).expanded(registry), registry)
     # The producer's 16:9 default narrows the ratios; seedance-1-lite's 480p default the
     # resolutions; its fallback seedance-1-pro-fast accepts the same durations.
     assert image["aspect_ratios"] == ["16:9"] and image["model"] == "replicate/bytedance/seedream-4"
     assert video["aspect_ratios"] == ["16:9"] and video["resolutions"] == ["480p"]
     assert own["durations_seconds"] == [5] and own["model"] == "mine"
-    veo = Catalog.from_settings(settings, {"TextToVideoProducer": "replicate/google/veo-3-fast"})
+    veo = Catalog.from_settings(
+        settings, {"TextToVideoProducer": "replicate/google/veo-3-fast"}
+    ).expanded(registry)
     _, video, _ = _targets(veo, registry)
     assert video["durations_seconds"] == [4.0, 6.0, 8.0]
     assert video["model"] == "replicate/google/veo-3-fast"

@@ -242,16 +242,23 @@ def test_a_name_no_listed_provider_hosts_is_refused_naming_who_does(tmp_path: Pa
     catalog = Catalog.from_settings(_settings(tmp_path, text)).expanded(_registry())
     problems = catalog.check(_registry())
     assert len(problems) == 1
-    assert "settings.toml:5" in problems[0]  # the providers line
+    assert "settings.toml:4" in problems[0]  # the model line
     assert "none of its providers (alpha, beta) serves it" in problems[0]
     assert "served by gamma" in problems[0]
     assert "tutopanda-providers models" in problems[0]
 
 
 def test_a_card_ref_in_place_of_a_name_means_that_cards_model(tmp_path: Path) -> None:
+    # Its provider goes first (the user picked it); its variants keep their order, so a text
+    # job does not start on the edit endpoint it named.
     text = SETTINGS.replace('model = "maker/pic-1"', 'model = "beta/maker/pic-1/edit"')
     catalog = Catalog.from_settings(_settings(tmp_path, text)).expanded(_registry())
-    assert str(catalog.entries["TextToImageProducer"].model) == "alpha/pic-1"
+    entry = catalog.entries["TextToImageProducer"]
+    assert [str(d) for d in entry.candidates()][:3] == [
+        "beta/maker/pic-1",
+        "beta/maker/pic-1/edit",
+        "alpha/pic-1",
+    ]
 
 
 def test_a_provider_name_with_a_slash_is_refused_with_its_line(tmp_path: Path) -> None:
@@ -268,9 +275,9 @@ def test_an_override_names_a_model_served_by_the_same_providers(tmp_path: Path) 
     assert entry.names == ("beta/maker/pic-1", "maker/pic-2")
     assert entry.source == "override"
     assert [str(d) for d in entry.candidates()] == [
-        "alpha/pic-1",
-        "beta/maker/pic-1",
+        "beta/maker/pic-1",  # the card named goes first
         "beta/maker/pic-1/edit",
+        "alpha/pic-1",
         "alpha/pic-2",
     ]
 

@@ -24,13 +24,13 @@ def test_shipped_defaults_map_every_producer_to_a_seed_model(
     models = {name: (p.kind.value, p.model) for name, p in settings.producers.items()}
     assert models["ScriptProducer"] == ("script", "openai/gpt-5")
     assert models["PromptProducer"] == ("prompt", "openai/gpt-5-mini")
-    assert models["AudioProducer"] == ("audio", "replicate/minimax/speech-02-hd")
-    assert models["TextToImageProducer"][1] in {
-        "replicate/google/imagen-4",
-        "replicate/bytedance/seedream-4",
-    }
-    assert models["TextToVideoProducer"] == ("video", "replicate/bytedance/seedance-1-lite")
-    assert models["TextToMusicProducer"] == ("music", "replicate/stability-ai/stable-audio-2.5")
+    # Media models are named once, by their makers' names, served by Replicate then FAL.
+    assert models["AudioProducer"] == ("audio", "minimax/speech-02-hd")
+    assert models["TextToImageProducer"] == ("image", "bytedance/seedream-4")
+    assert models["TextToVideoProducer"] == ("video", "bytedance/seedance-1-lite")
+    assert models["TextToMusicProducer"] == ("music", "stability-ai/stable-audio-2.5")
+    media = ("AudioProducer", "TextToImageProducer", "TextToVideoProducer", "TextToMusicProducer")
+    assert all(settings.producers[m].providers == ["replicate", "fal"] for m in media)
     assert len(settings.sources) == 1
 
 
@@ -50,12 +50,14 @@ model = "replicate/google/nano-banana"
     )
     settings = load_settings(path)
     image = settings.producers["TextToImageProducer"]
-    # As with --override: the producer's inputs (16:9) and fallbacks stay.
+    # As with --override: the producer's inputs (16:9), fallbacks and providers stay (the
+    # model named by a card's ref: that card first, then the same model on the others).
     assert image.model == "replicate/google/nano-banana"
-    assert image.fallbacks == ["replicate/google/imagen-4"]
+    assert image.fallbacks == ["google/imagen-4"]
+    assert image.providers == ["replicate", "fal"]
     assert image.inputs == {"aspect_ratio": "16:9"}
     assert settings.runner.concurrency == 9 and settings.runner.timeout_seconds == 900
-    assert settings.producers["AudioProducer"].model == "replicate/minimax/speech-02-hd"
+    assert settings.producers["AudioProducer"].model == "minimax/speech-02-hd"
 
 
 def test_settings_come_from_the_environment_variable(
@@ -150,8 +152,19 @@ def test_overrides_replace_the_model_and_keep_the_other_fallbacks(tmp_path: Path
     )
     entry = catalog.entry("TextToImageProducer")
     assert str(entry.model) == "replicate/google/imagen-4"
-    assert "replicate/google/imagen-4" not in [str(f) for f in entry.fallbacks]
     assert entry.source == "override"
+    # Expanded over its providers: the model named first, once; the old model gone.
+    from tutopanda_providers import create_provider_registry
+
+    chain = [
+        str(d)
+        for d in catalog.expanded(create_provider_registry(mode="mock"))
+        .entry("TextToImageProducer")
+        .candidates()
+    ]
+    assert chain[0] == "replicate/google/imagen-4"
+    assert chain.count("replicate/google/imagen-4") == 1
+    assert not [ref for ref in chain if "seedream" in ref]
 
 
 def test_bad_overrides_are_refused_with_an_example() -> None:

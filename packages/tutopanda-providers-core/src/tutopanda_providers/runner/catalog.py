@@ -273,9 +273,10 @@ class Catalog:
 
 def _placeholder(name: str, providers: tuple[str, ...], env: Environment) -> Descriptor:
     """The descriptor of a settings entry before expansion: the ref itself without
-    ``providers``; with them, the name on the first provider (replaced by :meth:`Catalog.expanded`)."""
-    if not providers:
-        return Descriptor.parse(name, env)
+    ``providers`` (or when it is a ref on one of them); else the name on the first provider
+    (replaced by :meth:`Catalog.expanded`)."""
+    if not providers or name.partition("/")[0] in providers:
+        return Descriptor.parse(name, env)  # a card's ref: that card until expanded
     return Descriptor(provider=providers[0], model=name, environment=env)
 
 

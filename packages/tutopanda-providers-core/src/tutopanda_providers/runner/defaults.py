@@ -12,9 +12,12 @@ defaults (never one the user wrote) is adapted to what is installed:
    other than the mock, then by reference order (``mock/<kind>`` when nothing else is);
 3. each change is said once, as a warning naming what replaced what and how to choose.
 
-A producer that lists ``providers`` names models, not refs, and is never adapted: a listed
-provider that is not installed is skipped when it is expanded (see
-:mod:`~tutopanda_providers.runner.expansion`). A producer the user's settings file names is
+A producer that lists ``providers`` names models, not refs (see
+:mod:`~tutopanda_providers.runner.expansion`). Its listed providers whose plugin is not
+installed are dropped quietly (a failover that cannot happen; the defaults' comments say so),
+its fallbacks no remaining provider serves are dropped with a note, and when no remaining
+provider serves its model it is replaced as in 2., by a ``provider/model`` ref without
+``providers``. A producer the user's settings file names is
 never changed: a missing model there is the
 user's to fix, and ``doctor`` and ``run`` say where.
 """
@@ -38,14 +41,71 @@ class AdaptableProducer(Protocol):
     kind: ProducerKind
     model: str
     fallbacks: list[str]
+    providers: list[str]
 
 
 @dataclass(frozen=True)
 class InstalledModel:
-    """One model an installed plugin serves: its kind and whether some plugin serves it live."""
+    """One model an installed plugin serves: its kind, whether some plugin serves it live, and
+    the name of the model it is (its card's ``canonical_model``; ``None``: its own ref)."""
 
     kind: ProducerKind
     live: bool
+    name: str | None = None
+
+
+def _serving(provider: str, name: str, installed: Mapping[str, InstalledModel]) -> str | None:
+    """The installed ``provider/model`` ref of ``provider`` serving the model ``name``."""
+    ref = f"{provider}/{name}"
+    if ref in installed:
+        return ref
+    return next(
+        (
+            r
+            for r, m in sorted(installed.items())
+            if r.partition("/")[0] == provider and m.name == name
+        ),
+        None,
+    )
+
+
+def _adapt_providers(
+    name: str, producer: AdaptableProducer, installed: Mapping[str, InstalledModel]
+) -> str | None:
+    """Adapt a producer naming models over ``providers``; its note, if a change is said."""
+    present = {ref.partition("/")[0] for ref in installed}
+    gone = [p for p in producer.providers if p not in present]
+    if gone:
+        log.info("%s: default providers not installed, not tried: %s", name, ", ".join(gone))
+        producer.providers = [p for p in producer.providers if p in present]
+
+    def refs(model: str) -> list[str]:
+        return [r for p in producer.providers if (r := _serving(p, model, installed))]
+
+    if refs(producer.model):
+        dropped = [f for f in producer.fallbacks if not refs(f)]
+        if not dropped:
+            return None
+        producer.fallbacks = [f for f in producer.fallbacks if refs(f)]
+        return f"{name}: default fallback {', '.join(dropped)} is not installed; it is not tried."
+    candidates = [ref for f in producer.fallbacks for ref in refs(f)]
+    chosen = replacement(producer.kind, candidates, installed)
+    if chosen is None:
+        return None  # the catalog check reports the missing model with its fix
+    old = producer.model
+    producer.model, producer.providers = chosen, []
+    producer.fallbacks = [ref for ref in candidates if ref != chosen]
+    how = (
+        "an installed fallback"
+        if chosen in candidates
+        else f"an installed {producer.kind.value} model"
+        + ("" if installed[chosen].live else " (mock only)")
+    )
+    return (
+        f"{name}: the default model {old} is not installed (no plugin serves it); using "
+        f"{chosen}, {how}. Install its plugin, or choose with [producers.{name}] in "
+        "tutopanda.toml (`tutopanda-providers init` writes one)."
+    )
 
 
 def _ref(text: str) -> str:
@@ -86,8 +146,11 @@ def adapt(
     notes: list[str] = []
     for name in sorted(producers):
         producer = producers[name]
-        if getattr(producer, "providers", None):
-            continue  # model names over providers: uninstalled providers are skipped instead
+        if producer.providers:
+            note = _adapt_providers(name, producer, installed)
+            if note is not None:
+                notes.append(note)
+            continue
         kept = [ref for ref in producer.fallbacks if _ref(ref) in installed]
         dropped = [ref for ref in producer.fallbacks if _ref(ref) not in installed]
         if _ref(producer.model) in installed:
@@ -132,6 +195,7 @@ def installed_models() -> dict[str, InstalledModel]:
             kind=card.kind,
             live="live"
             in registry.served_modes(Descriptor(provider=card.provider, model=card.model)),
+            name=card.canonical_model,
         )
         for card in registry.list_models()
     }

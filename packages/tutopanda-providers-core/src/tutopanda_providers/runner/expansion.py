@@ -21,6 +21,7 @@ that do.
 
 from __future__ import annotations
 
+import difflib
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -82,10 +83,12 @@ def expand_chain(
 
 
 def _named_first(cards: list[ModelCard], name: str) -> list[ModelCard]:
-    # A card named by its own ref (model = "fal/fal-ai/veo3/fast") is tried first, whatever
-    # the order of providers: the user picked that provider for the model.
-    named = [c for c in cards if c.ref == name.strip()]
-    return named + [c for c in cards if c not in named]
+    # A model named by a card's ref (model = "fal/fal-ai/veo3/fast") puts that card's provider
+    # first, whatever the order of providers: the user picked that provider for the model.
+    # Its variants keep their order (the one needing fewest inputs first), so naming an
+    # image-to-video endpoint does not make a text job start on it.
+    named = {c.provider for c in cards if c.ref == name.strip()}
+    return [c for c in cards if c.provider in named] + [c for c in cards if c.provider not in named]
 
 
 def _nobody_hosts(
@@ -103,17 +106,21 @@ def _nobody_hosts(
             f"served by {', '.join(hosts)}; add one of them to providers, or pick a model "
             f"they serve {models}"
         )
-    known = sorted({c.provider for c in registry.list_models()})
+    cards = registry.list_models()
+    known = sorted({c.provider for c in cards})
+    names = {c.ref for c in cards} | {c.canonical_model for c in cards if c.canonical_model}
+    close = difflib.get_close_matches(name.strip(), sorted(names), n=3, cutoff=0.75)
+    maybe = f"did you mean {' or '.join(close)}? " if close else ""
     first, _, rest = name.strip().partition("/")
     if first in known:
         return (
             f"{producer} {role} {name}: unknown model: {first} has no model {rest!r} and no "
-            f"provider serves a model of that name; pick one {models}"
+            f"provider serves a model of that name; {maybe}pick one {models}"
         )
     return (
         f"{producer} {role} {name}: unknown provider {first!r} and unknown model name (known "
-        f"providers: {', '.join(known)}); write a model's name such as google/veo-3-fast or "
-        f"provider/model {models}"
+        f"providers: {', '.join(known)}); {maybe}write a model's name such as "
+        f"google/veo-3-fast or provider/model {models}"
     )
 
 

@@ -336,18 +336,22 @@ def _adapt_defaults(
     """Adapt the producers that come from the shipped defaults to the installed plugins."""
     from tutopanda_providers.runner import defaults
 
-    # A producer with ``providers`` names models, not refs: providers that are not installed
-    # are skipped when it is expanded (runner/expansion.py), so there is nothing to adapt.
     shipped = {
         name: producer
         for name, producer in producers.items()
         if origin.get(name, ("", ""))[0] == f"<package>/{DEFAULT_SETTINGS_NAME}"
-        and not producer.providers
     }
     if not shipped:
         return []
     if installed is None:
-        refs = [ref for p in shipped.values() for ref in (p.model, *p.fallbacks)]
+        # A producer with ``providers`` names models, not refs: its providers' plugins count.
+        refs = [
+            ref
+            for p in shipped.values()
+            for ref in (
+                [f"{name}/-" for name in p.providers] if p.providers else [p.model, *p.fallbacks]
+            )
+        ]
         if defaults.providers_installed(refs):
             return []  # every provider the defaults name has its plugin: nothing to adapt
         installed = defaults.installed_models()
