@@ -193,7 +193,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("OPENAI_", "REPLICATE_", "TUTOPANDA_"))
+        if not k.startswith(("OPENAI_", "REPLICATE_", "FAL_", "TUTOPANDA_"))
     }
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra)
