@@ -124,10 +124,11 @@ def test_a_signal_cancels_remote_jobs_and_says_how_to_resume(
     assert "Traceback" not in err
     assert f"stopped by {name}: 1 job(s) finished and kept, 2 canceled" in err
     assert "1 not started" in err
+    # The resume line keeps the run's choices (here its forced mock), so it goes on alike.
     assert (
-        f"to resume (finished jobs are not paid for again): tutopanda-providers run plan.toml --movie {movie} --live"
-        in err
-    )
+        "to resume (finished jobs are not paid for again): tutopanda-providers run plan.toml "
+        f"--movie {movie} --live --use-mock AudioProducer"
+    ) in err
     # The summary table still comes, on stdout, with every job.
     for job in ("image_0", "image_1", "narration", "late"):
         assert job in out

@@ -90,6 +90,8 @@ def test_a_signal_cancels_every_fal_request_and_the_rerun_pays_once_each(
             proc.kill()
             proc.communicate()
     assert proc.returncode == code, err[-3000:]
+    # The resume line keeps the settings that put the jobs on FAL.
+    assert f"--movie {movie} --live --settings settings.toml" in err
     submits = [r for r in stuck_fal.requests if r.route == "submit"]
     cancels = [r for r in stuck_fal.requests if r.route == "cancel"]
     assert len(submits) == 2

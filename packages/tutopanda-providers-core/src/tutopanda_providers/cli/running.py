@@ -364,7 +364,17 @@ def run(
     if dry_run:
         _print_dry_run(report, json_out)
         raise typer.Exit(exitcodes.USAGE if report.problems else exitcodes.OK)
-    resume = _resume_command(plan_path, movie_dir, live)
+    resume = _resume_command(
+        plan_path,
+        movie_dir,
+        live,
+        settings_path=settings_path,
+        use_mock=use_mock,
+        max_cost=max_cost,
+        allow_unknown_cost=allow_unknown_cost,
+        concurrency=concurrency,
+        storage=storage,
+    )
     if stopped:
         code = exitcodes.TERMINATED if stopped[0] == _SIGTERM else exitcodes.INTERRUPTED
     else:
@@ -395,11 +405,39 @@ def _signal_name(signum: int) -> str:
     return signal.Signals(signum).name
 
 
-def _resume_command(plan_path: Path, movie_dir: Path, live: bool) -> str:
+def _resume_command(
+    plan_path: Path,
+    movie_dir: Path,
+    live: bool,
+    *,
+    settings_path: Path | None = None,
+    use_mock: Sequence[str] = (),
+    max_cost: float | None = None,
+    allow_unknown_cost: bool = False,
+    concurrency: int | None = None,
+    storage: str | None = None,
+) -> str:
+    """The command that goes on with the same choices: the settings, the budget, the forced
+    mocks and storage (overrides are remembered by the movie; ``--force`` is left out, or
+    the resumed run would pay again for what finished)."""
     import shlex
 
     words = ["tutopanda-providers", "run", str(plan_path), "--movie", str(movie_dir)]
-    return shlex.join(words + (["--live"] if live else []))
+    if live:
+        words.append("--live")
+    if settings_path is not None:
+        words += ["--settings", str(settings_path)]
+    for name in use_mock:
+        words += ["--use-mock", name]
+    if max_cost is not None:
+        words += ["--max-cost", f"{max_cost:g}"]
+    if allow_unknown_cost:
+        words.append("--allow-unknown-cost")
+    if concurrency is not None:
+        words += ["--concurrency", str(concurrency)]
+    if storage is not None:
+        words += ["--storage", storage]
+    return shlex.join(words)
 
 
 def run_until_stopped(runner: Any, stopped: list[int], json_out: bool = False) -> RunReport:
