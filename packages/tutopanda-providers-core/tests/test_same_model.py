@@ -416,3 +416,36 @@ def test_estimates_of_a_job_on_each_provider(tmp_path: Path) -> None:
         ),
     )
     assert cheapest.ref == "beta/maker/pic-1"
+
+
+def test_a_chain_cut_short_by_the_attempt_budget_says_what_was_not_tried(
+    tmp_path: Path,
+) -> None:
+    from tutopanda_providers import PipelineOptions, RetryPolicy
+
+    setup = Setup(tmp_path)
+    setup.behaviour.failing = {"alpha", "beta"}
+    options = dataclasses.replace(
+        _options(setup.behaviour),
+        pipeline=PipelineOptions(retry=RetryPolicy(max_attempts=2, attempts_per_model=1)),
+    )
+    settings = _settings(tmp_path, setup.settings_text)
+    plan = parse_plan(PLAN, "plan.toml", settings.producers)
+    runner = Runner(
+        plan,
+        Catalog.from_settings(settings),
+        setup.movie,
+        RunOptions(live=True),
+        registry_options=options,
+    )
+    report = asyncio.run(runner.run())
+    text = next(o for o in report.outcomes if o.job_id == "text")
+    assert text.status == "failed"
+    # alpha and beta were tried (2 attempts); the fallback model pic-2 was not, and it says so.
+    assert [ref for ref, job in _calls(setup.behaviour) if job == "text"] == [
+        "alpha/pic-1",
+        "beta/maker/pic-1",
+    ]
+    message = text.error["message"]
+    assert "not tried: alpha/pic-2" in message
+    assert "the job's 2 attempts" in message and "RetryPolicy.max_attempts" in message

@@ -374,12 +374,13 @@ class _Failover:
         self.primary_error = self.last_error = primary_error
         self.failures.append(_failed(self.tried[0], primary_error))
         state = self.context.state
-        for descriptor in self.chain:
+        for position, descriptor in enumerate(self.chain):
             chosen = self._variant(descriptor)
             if chosen is None:
                 continue
             card, picked = chosen
             if state.get(ATTEMPTS, 0) >= state.get(MAX_ATTEMPTS, 1 << 30):
+                self._say_budget_spent(self.chain[position:], int(state.get(MAX_ATTEMPTS, 0)))
                 break
             target = Descriptor(
                 provider=card.provider, model=card.model, environment=descriptor.environment
@@ -403,6 +404,24 @@ class _Failover:
             if result is not None:
                 return result
         raise self.last_error
+
+    def _say_budget_spent(self, untried: tuple[Descriptor, ...], budget: int) -> None:
+        """Add to the error that the job's attempt budget ran out before these fallbacks."""
+        left = [
+            str(d)
+            for d in untried
+            if (d.provider, d.model) not in {tuple(t.split("/", 1)) for t in self.tried}
+        ]
+        if not left:
+            return
+        error = self.last_error
+        why = (
+            f"not tried: {', '.join(left)}: the job's {budget} attempts (retries and fallbacks "
+            "together) were spent; raise RetryPolicy.max_attempts to try more of the chain"
+        )
+        error.message = f"{error.message} ({why})"
+        error.args = (error.message,)
+        error.details["not_tried"] = left
 
     async def _call(self, target: Descriptor, resolved: Any) -> ProducerResult | None:
         context, request, state = self.context, self.request, self.context.state
