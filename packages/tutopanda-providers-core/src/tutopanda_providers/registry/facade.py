@@ -289,9 +289,13 @@ class ProviderRegistry:
         close = self.closest_models(asked)
         providers = sorted({p for p, _ in self._cards})
         if descriptor.provider not in providers:
+            # Its plugin may simply not be installed (a pip install of one provider): say how
+            # the project's providers are installed, by the distribution's name.
             what = (
                 f"unknown provider {descriptor.provider!r} in {asked!r} "
-                f"(known providers: {', '.join(providers) or 'none — no plugin is loaded'})"
+                f"(known providers: {', '.join(providers) or 'none — no plugin is loaded'}; "
+                f"if {descriptor.provider!r} is a provider, install its plugin, e.g. "
+                f"pip install tutopanda-provider-{descriptor.provider})"
             )
         else:
             what = f"unknown model {descriptor.model!r} for provider {descriptor.provider!r}"
