@@ -253,7 +253,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [f for f in args.fail if f[0] not in _running(args.which)]
     if unknown:
         parser.error(f"--fail {unknown[0][0]}:...: that server is not started by {args.which!r}")
-    servers = start_servers(args)
+    try:
+        servers = start_servers(args)
+    except OSError as exc:  # the port is taken, or not ours to bind
+        parser.error(
+            f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}; "
+            "pick another --port (0 takes any free one)"
+        )
     describe(servers, sys.stdout)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -9,6 +9,7 @@ stays cheap.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import threading
 import time
@@ -286,9 +287,20 @@ class ProviderRegistry:
 
     def _unknown(self, descriptor: Descriptor) -> UnknownModelError:
         asked = str(descriptor)
-        close = self.closest_models(asked)
+        names = sorted({c.canonical_model for c in self._cards.values() if c.canonical_model})
+        close = [
+            *difflib.get_close_matches(asked, names, n=2, cutoff=0.8),
+            *self.closest_models(asked),
+        ]
         providers = sorted({p for p, _ in self._cards})
-        if descriptor.provider not in providers:
+        serving = [c.ref for c in self._cards.values() if c.canonical_model == asked]
+        if descriptor.provider not in providers and serving:
+            # A model's own name where a provider/model ref is wanted (no `providers` given).
+            what = (
+                f"{asked!r} is a model's name, not provider/model: write one of "
+                f"{', '.join(serving)}, or name it once with providers = [...] in the settings"
+            )
+        elif descriptor.provider not in providers:
             # Its plugin may simply not be installed (a pip install of one provider): say how
             # the project's providers are installed, by the distribution's name.
             what = (

@@ -59,6 +59,16 @@ def expand_chain(
     """
     found = Expanded()
     listed = ", ".join(providers)
+    known = {c.provider for c in registry.list_models()}
+    unknown = [p for p in dict.fromkeys(providers) if p not in known]
+    if unknown:
+        # A misspelt provider, or one whose plugin is not installed: one note, not one per
+        # model "does not serve".
+        found.notes.append(
+            f"{producer}: provider {', '.join(unknown)} is unknown (misspelt, or its plugin is "
+            f"not installed; known providers: {', '.join(sorted(known))}); it is not tried."
+        )
+        providers = tuple(p for p in providers if p in known)
     for position, name in enumerate(names):
         role = "model" if position == 0 else "fallback"
         expansion = registry.expand_model(name, providers)
@@ -73,7 +83,7 @@ def expand_chain(
             )
             if descriptor not in found.chain:
                 found.chain.append(descriptor)
-        if expansion.skipped:
+        if expansion.skipped and expansion.cards:
             found.notes.append(
                 f"{producer}: {', '.join(expansion.skipped)} does not serve {expansion.name} "
                 f"(served by {', '.join(expansion.hosts)}); that {role} is tried on "
