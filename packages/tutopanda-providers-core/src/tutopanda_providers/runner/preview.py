@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tutopanda_providers.contracts import Artefact, Descriptor, ModelCard, ProviderError
-from tutopanda_providers.contracts.same_model import pick_variant, variant_group
+from tutopanda_providers.contracts.same_model import model_name, pick_variant, variant_group
 from tutopanda_providers.handler import model_inputs, preview_requests, request_fingerprint
 from tutopanda_providers.pricing import estimate_cost
 from tutopanda_providers.runner.catalog import Catalog, CatalogEntry
@@ -45,24 +45,33 @@ def primary_variant(
     descriptor: Descriptor,
     producer_inputs: Mapping[str, Any],
 ) -> Descriptor:
-    """The variant of ``descriptor``'s model on its provider that a job should call.
+    """The card of ``descriptor``'s model that a job should call.
 
-    When the producer's chain holds several cards of that provider serving that model (FAL's
-    text-to-video and image-to-video endpoints), the first whose ``validate_inputs`` accepts
-    the job's producer-level inputs (with its own model defaults); else ``descriptor``.
+    When the producer's chain holds several cards serving that model (FAL's text-to-video and
+    image-to-video endpoints; the same model on the next provider), the first, in the chain's
+    order, whose ``validate_inputs`` accepts the job's producer-level inputs (with its own
+    model defaults): a job the first provider refuses (a stricter prompt length) starts on the
+    next provider of the same model instead of failing. Else ``descriptor``. A job pinned to a
+    model outside the chain keeps to that model's own variants.
     """
     try:
         card = registry.card(descriptor)
     except ProviderError:
         return descriptor  # the catalog check reports it
-    group = variant_group(card)
+    in_chain = descriptor in entry.candidates()
+
+    def same(other: ModelCard) -> bool:
+        if in_chain:
+            return model_name(other) == model_name(card)
+        return variant_group(other) == variant_group(card)
+
     variants: list[ModelCard] = []
     for candidate in entry.candidates():
         try:
             other = registry.card(candidate)
         except ProviderError:
             continue
-        if variant_group(other) == group:
+        if same(other):
             variants.append(other)
     if len(variants) < 2:
         return descriptor
