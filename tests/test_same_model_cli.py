@@ -193,7 +193,8 @@ def test_a_run_fails_over_to_the_other_provider_once_per_job_and_says_why(
     page = (site / "movie" / "index.html").read_text()
     assert "served by beta/maker/pic-1/v2 after alpha/pic-1 failed" in page
     status = CliRunner().invoke(app, ["status", "movie", "--settings", "settings.toml"])
-    assert "served by" in status.stdout, status.output
+    flat = " ".join(status.stdout.split())
+    assert "kept same model and inputs; failed over after alpha/pic-1 (provider_failed)" in flat
     _fits_80(status.stdout)
 
 
