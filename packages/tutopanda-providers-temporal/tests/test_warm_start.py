@@ -29,3 +29,20 @@ def test_a_bad_rate_limit_is_a_usage_error(workers: Workers) -> None:
     done = workers.run("worker", "--rate-limit", "replicate=fast")
     assert done.returncode == 2, done.stderr
     assert "KEY=REQUESTS/SECONDS" in done.stderr
+
+
+def test_a_worker_warms_every_card_of_its_chains_and_only_primaries_are_fatal() -> None:
+    # No Temporal server needed: which handlers a worker warms, and which must start.
+    pytest.importorskip("tutopanda_provider_fal")
+    from tutopanda_providers.runner import load_settings
+    from tutopanda_providers_temporal.activities import WorkerState
+
+    state = WorkerState(settings=load_settings(None, use_defaults=True), live=False)
+    every = {str(d) for d in state.descriptors()}
+    primaries = {str(d) for d in state.descriptors(primaries_only=True)}
+    # The shipped defaults name media models over replicate then fal: FAL's cards are warmed
+    # too (a job may fail over to them), but only the first provider's must start.
+    assert "fal/fal-ai/bytedance/seedance/v1/lite/text-to-video" in every
+    assert "replicate/bytedance/seedance-1-lite" in primaries
+    assert not [ref for ref in primaries if ref.startswith("fal/")]
+    assert primaries < every

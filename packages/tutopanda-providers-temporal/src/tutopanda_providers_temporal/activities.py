@@ -207,16 +207,20 @@ class WorkerState:
     _lessons: OrderedDict[str, Lesson] = field(default_factory=OrderedDict)
 
     # -- boot -----------------------------------------------------------------------------
-    def descriptors(self) -> list[Descriptor]:
-        """Every model the settings' producers may use (their models and fallbacks), but for
-        the producers and kinds the worker keeps on mock (``registry_options.use_mock``)."""
-        catalog = Catalog.from_settings(self.settings)
+    def descriptors(self, *, primaries_only: bool = False) -> list[Descriptor]:
+        """Every model the settings' producers may use (their models and fallbacks; only their
+        models with ``primaries_only``), but for the producers and kinds the worker keeps on
+        mock (``registry_options.use_mock``)."""
+        options = replace(self.registry_options, mode="live" if self.live else "mock")
+        # Producers naming a model once over providers expand to the cards of each provider:
+        # every card a job may fail over to is warmed, not only the first provider's.
+        catalog = Catalog.from_settings(self.settings).expanded(create_provider_registry(options))
         mocked = self.registry_options.use_mock
         found = [
             d
             for entry in catalog.entries.values()
             if entry.producer not in mocked and entry.kind.value not in mocked
-            for d in entry.candidates()
+            for d in (entry.candidates()[:1] if primaries_only else entry.candidates())
         ]
         return list(dict.fromkeys(found))
 
@@ -278,8 +282,9 @@ class WorkerState:
             registry_options=self.registry_options,
             timeout=spec.job_timeout,
         )
+        registry = runner.registry()  # expands the runner's catalog over its providers
         lesson = Lesson(
-            plan, catalog, runner, JobPreparer(runner.registry(), catalog, runner.store)
+            plan, runner.catalog, runner, JobPreparer(registry, runner.catalog, runner.store)
         )
         self._lessons[key] = lesson
         while len(self._lessons) > LESSON_CACHE_SIZE:

@@ -97,7 +97,13 @@ async def serve(config: WorkerConfig, *, stop: asyncio.Event | None = None) -> N
         identity=identity,
     )
     reports = await state.warm_start(config.warm_timeout)
-    failed = [r for r in reports if r.status == "failed"]
+    primaries = set(state.descriptors(primaries_only=True))
+    # A handler only fallbacks use (FAL after Replicate, without FAL_KEY) that cannot start
+    # is said, not fatal: its jobs fail over past it, as `doctor` says too.
+    for r in reports:
+        if r.status == "failed" and r.descriptor not in primaries:
+            _say(f"warning: {r.descriptor} (only a fallback) cannot start: {r.error}")
+    failed = [r for r in reports if r.status == "failed" and r.descriptor in primaries]
     if failed:
         lines = "; ".join(f"{r.descriptor}: {r.error}" for r in failed)
         raise WarmStartFailedError(
