@@ -74,15 +74,16 @@ def _adapt_providers(
 ) -> str | None:
     """Adapt a producer naming models over ``providers``; its note, if a change is said."""
     present = {ref.partition("/")[0] for ref in installed}
-    gone = [p for p in producer.providers if p not in present]
-    if gone:
-        log.info("%s: default providers not installed, not tried: %s", name, ", ".join(gone))
-        producer.providers = [p for p in producer.providers if p in present]
+    listed = [p for p in producer.providers if p in present]
 
     def refs(model: str) -> list[str]:
-        return [r for p in producer.providers if (r := _serving(p, model, installed))]
+        return [r for p in listed if (r := _serving(p, model, installed))]
 
     if refs(producer.model):
+        gone = [p for p in producer.providers if p not in present]
+        if gone:
+            log.info("%s: default providers not installed, not tried: %s", name, ", ".join(gone))
+            producer.providers = listed
         dropped = [f for f in producer.fallbacks if not refs(f)]
         if not dropped:
             return None
