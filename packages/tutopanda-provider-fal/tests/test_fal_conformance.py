@@ -10,11 +10,19 @@ anything is sent. The fault table is the kit's queue table on the fake's route n
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import pytest
 from tutopanda_provider_fal.cards import CARDS
-from tutopanda_providers_testing.conformance import ModelCase, ProviderConformance, queue_faults
+from tutopanda_providers_testing.conformance import (
+    ModelCase,
+    ProviderConformance,
+    SuiteContext,
+    override_standard_test,
+    queue_faults,
+)
 
 pytest_plugins = ["tutopanda_providers_testing.pytest_plugin"]
 
@@ -119,6 +127,9 @@ CASES = (
 )
 
 
+HAS_AV = importlib.util.find_spec("av") is not None
+
+
 class TestFalConformance(ProviderConformance):
     """Every rule of the suite on every FAL card, against the fake FAL."""
 
@@ -139,6 +150,20 @@ class TestFalConformance(ProviderConformance):
     provider_options: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fal": {"poll_interval": 0.005, "poll_max": 0.02}
     }
+
+    @override_standard_test(
+        "PyAV is optional for this plugin: audio/video facts are skipped without it"
+    )
+    @pytest.mark.asyncio
+    async def test_media_facts_are_read_from_the_file(
+        self, suite: SuiteContext, case: ModelCase
+    ) -> None:
+        """As the suite's rule; audio and video facts need PyAV, which this package only uses
+        when it is installed (it is not a dependency: FAL reports what it made)."""
+        kind = suite.registry().card(case.parse()).kind.value
+        if kind in {"audio", "video", "music"} and not HAS_AV:
+            pytest.skip("PyAV is not installed: audio/video facts are not read from the file")
+        await super().test_media_facts_are_read_from_the_file(suite, case)
 
 
 def test_every_card_of_the_plugin_has_a_case() -> None:
