@@ -250,7 +250,7 @@ def test_high_rate_limits_are_paced_by_default_and_slow_ones_keep_their_burst():
     assert RateLimit(requests=600, window_seconds=60).paced
     assert not RateLimit(requests=3, window_seconds=HOUR).paced
     assert not RateLimit(requests=20, window_seconds=1, pace=False).paced
-    assert RateLimit(requests=20, window_seconds=1).interval == pytest.approx(0.05 * 1.1)
+    assert RateLimit(requests=20, window_seconds=1).interval == pytest.approx(0.05 * 1.2)
 
 
 async def test_paced_slots_are_evenly_spaced_instead_of_a_burst():
