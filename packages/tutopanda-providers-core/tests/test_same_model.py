@@ -449,3 +449,21 @@ def test_a_chain_cut_short_by_the_attempt_budget_says_what_was_not_tried(
     message = text.error["message"]
     assert "not tried: alpha/pic-2" in message
     assert "the job's 2 attempts" in message and "RetryPolicy.max_attempts" in message
+
+
+def test_a_misspelt_provider_is_said_once_as_unknown_not_as_not_serving(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = SETTINGS.replace('["alpha", "beta"]', '["alpha", "bta"]')
+    catalog = Catalog.from_settings(_settings(tmp_path, text)).expanded(_registry())
+    notes = [r.getMessage() for r in caplog.records]
+    assert any(
+        "provider bta is unknown (misspelt, or its plugin is not installed; known providers: "
+        "alpha, beta, gamma); it is not tried." in n
+        for n in notes
+    ), notes
+    assert not [n for n in notes if "bta does not serve" in n]
+    assert [str(d) for d in catalog.entries["TextToImageProducer"].candidates()] == [
+        "alpha/pic-1",
+        "alpha/pic-2",
+    ]

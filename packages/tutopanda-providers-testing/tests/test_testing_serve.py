@@ -192,3 +192,22 @@ def test_demo_live_refuses_a_bad_fail_rule_before_starting_anything(rule: str, s
     assert done.returncode == 2
     assert says in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_on_a_busy_port_says_so_without_a_traceback() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "tutopanda_providers_testing.serve", "fal", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "pick another --port" in done.stderr
+    assert "Traceback" not in done.stderr
