@@ -205,16 +205,22 @@ class WorkerState:
     identity: str = ""
     heartbeat_interval: float = 1.0
     _lessons: OrderedDict[str, Lesson] = field(default_factory=OrderedDict)
+    _catalog: Catalog | None = field(default=None, init=False, repr=False)
 
     # -- boot -----------------------------------------------------------------------------
     def descriptors(self, *, primaries_only: bool = False) -> list[Descriptor]:
         """Every model the settings' producers may use (their models and fallbacks; only their
         models with ``primaries_only``), but for the producers and kinds the worker keeps on
         mock (``registry_options.use_mock``)."""
-        options = replace(self.registry_options, mode="live" if self.live else "mock")
-        # Producers naming a model once over providers expand to the cards of each provider:
-        # every card a job may fail over to is warmed, not only the first provider's.
-        catalog = Catalog.from_settings(self.settings).expanded(create_provider_registry(options))
+        if self._catalog is None:
+            options = replace(self.registry_options, mode="live" if self.live else "mock")
+            # Producers naming a model once over providers expand to the cards of each
+            # provider: every card a job may fail over to is warmed, not only the first's.
+            # Built once (it loads the plugins): the warm start asks twice.
+            self._catalog = Catalog.from_settings(self.settings).expanded(
+                create_provider_registry(options)
+            )
+        catalog = self._catalog
         mocked = self.registry_options.use_mock
         found = [
             d

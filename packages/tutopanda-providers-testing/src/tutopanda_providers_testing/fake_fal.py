@@ -68,6 +68,7 @@ from tutopanda_providers_testing.fakeserver import (
 from tutopanda_providers_testing.keys import canary_for
 from tutopanda_providers_testing.lesson_answers import is_script_request, script_answer
 from tutopanda_providers_testing.media import image_size, make_image
+from tutopanda_providers_testing.model_schemas import InputField
 from tutopanda_providers_testing.timed_media import mp3_clip, mp4_clip
 
 #: The secret the FAL plugin reads.
@@ -103,16 +104,10 @@ _MIMES = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "webp":
 
 # -- the endpoint table --------------------------------------------------------------------
 @dataclass(frozen=True)
-class FalField:
-    """One input field of an endpoint (``a.b`` names ``b`` inside the object ``a``)."""
-
-    name: str
-    type: str
-    required: bool = False
-    default: Any = None
-    enum: tuple[Any, ...] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
+class FalField(InputField):
+    """One input field of an endpoint (``a.b`` names ``b`` inside the object ``a``): the
+    Replicate fake's :class:`~tutopanda_providers_testing.model_schemas.InputField`, read
+    through FAL's nested objects."""
 
     def read(self, values: dict[str, Any]) -> tuple[bool, Any]:
         """``(present, value)`` of this field in ``values`` (following dotted names)."""
